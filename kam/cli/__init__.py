@@ -1,0 +1,77 @@
+"""The `kam` command. Thin: each sub-command parses its arguments and calls services.
+
+Names and options are a contract (users' scripts depend on them). Every command has
+``--help``, exits non-zero on failure with a one-line reason on standard error, and
+never shows a traceback for a user error (``KAM_DEBUG=1`` shows it, for developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from kam.cli.base import CommandFailed, Context
+
+# Each module adds its sub-commands to the parser; the order is the order of `kam --help`.
+_COMMAND_MODULES = (
+    "kam.cli.setup",
+    "kam.cli.demo",
+    "kam.cli.imports",
+    "kam.cli.status",
+    "kam.cli.users",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="kam",
+        description="kam — Key Account Management. Run `kam COMMAND --help` for details.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def _version() -> str:
+    from kam import __version__
+
+    return f"kam {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        import django
+
+        django.setup()
+        handler = args.handler
+        code = handler(args, Context.from_environment())
+        return int(code or 0)
+    except CommandFailed as exc:
+        print(f"kam {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"kam {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("KAM_DEBUG") == "1":
+            raise
+        from django.core.exceptions import ImproperlyConfigured
+        from django.db import DatabaseError
+
+        if isinstance(exc, ImproperlyConfigured | DatabaseError | OSError):
+            print(f"kam {args.command}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

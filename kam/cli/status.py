@@ -1,0 +1,9 @@
+"""`kam status` (to be written)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    return None

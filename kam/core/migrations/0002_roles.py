@@ -1,0 +1,20 @@
+"""Create the role groups (Director, KAM, Marketing, Analyst)."""
+
+from django.db import migrations
+
+ROLES = ("Director", "KAM", "Marketing", "Analyst")
+
+
+def create_roles(apps, schema_editor):
+    group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        group.objects.get_or_create(name=name)
+
+
+def drop_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_roles, drop_roles)]

@@ -1,0 +1,67 @@
+"""Writes on users and their roles."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from kam.core.models import ManagerProfile
+from kam.core.roles import CLI_ROLES, Role
+
+
+def user_create(
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    capacity: Decimal | int | None = None,
+    sectors: list[str] | None = None,
+    languages: list[str] | None = None,
+    countries: list[str] | None = None,
+    reports_to: AbstractUser | None = None,
+) -> tuple[AbstractUser, str]:
+    """Create a user with one role (``director``, ``kam``, ``gam``, ``marketing`` or
+    ``analyst``). KAMs and GAMs get a manager profile. Returns the user and the password
+    (generated when none is given). Directors may use the Django admin."""
+    if role not in CLI_ROLES:
+        raise ValidationError({"role": f"unknown role {role!r}; one of {', '.join(CLI_ROLES)}"})
+    group_role, manager_kind = CLI_ROLES[role]
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        raise ValidationError({"username": f"a user named {username!r} already exists"})
+    password = password or secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = user_model(
+            username=username, email=email, first_name=first_name, last_name=last_name,
+            is_staff=group_role is Role.DIRECTOR,
+        )
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        user.groups.add(Group.objects.get(name=group_role.value))
+        if manager_kind is not None:
+            profile = ManagerProfile(
+                user=user, kind=manager_kind,
+                capacity=Decimal(capacity) if capacity is not None else Decimal(8),
+                sectors=sectors or [], languages=languages or [], countries=countries or [],
+                reports_to=reports_to,
+            )
+            profile.full_clean()
+            profile.save()
+    return user, password
+
+
+def user_token(*, username: str) -> str:
+    """The API token of a user, created on first use."""
+    user = get_user_model().objects.get(username=username)
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key

@@ -1,0 +1,48 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import AbstractUser
+
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def private_kam_home(settings, tmp_path: Path) -> Path:
+    """Every test gets its own ledger and upload folders."""
+    settings.KAM_LEDGER_DIR = tmp_path / "ledger"
+    settings.KAM_UPLOAD_DIR = tmp_path / "uploads"
+    return tmp_path
+
+
+@pytest.fixture
+def director(db) -> AbstractUser:
+    return make_user("director", "dora")
+
+
+@pytest.fixture
+def kam_user(db) -> AbstractUser:
+    return make_user("kam", "kim")
+
+
+@pytest.fixture
+def other_kam(db) -> AbstractUser:
+    return make_user("kam", "otto")
+
+
+@pytest.fixture
+def gam_user(db) -> AbstractUser:
+    return make_user("gam", "gail")
+
+
+@pytest.fixture
+def analyst(db) -> AbstractUser:
+    return make_user("analyst", "ana")
+
+
+@pytest.fixture
+def marketing(db) -> AbstractUser:
+    return make_user("marketing", "mark")
