@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "kam.cli.demo",
     "kam.cli.imports",
     "kam.cli.status",
+    "kam.cli.check",
     "kam.cli.users",
 )
 
