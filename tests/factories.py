@@ -36,7 +36,9 @@ def make_user(role: str, username: str | None = None, **kwargs: object) -> Abstr
     """A user of the given role (director, kam, gam, marketing, analyst)."""
     _counter["n"] += 1
     user, _ = user_create(
-        username=username or f"{role}{_counter['n']}", role=role, password="pw-Secret-123",
+        username=username or f"{role}{_counter['n']}",
+        role=role,
+        password="pw-Secret-123",
         **kwargs,  # type: ignore[arg-type]
     )
     return user

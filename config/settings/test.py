@@ -19,7 +19,5 @@ SECRET_KEY = "kam-tests-only"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DATABASES = {
-    "default": database_config(os.environ.get("DATABASE_URL"), KAM_HOME / "kam.sqlite3")
-}
+DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), KAM_HOME / "kam.sqlite3")}
 LOCALE_PATHS = [BASE_DIR / "kam" / "locale"]

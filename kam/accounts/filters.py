@@ -11,10 +11,10 @@ from kam.accounts.models import Account, AccountStatus
 
 class AccountFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    sector = django_filters.CharFilter(field_name="sector", lookup_expr="iexact",
-                                       label=_("Sector"))
-    country = django_filters.CharFilter(field_name="country", lookup_expr="iexact",
-                                        label=_("Country"))
+    sector = django_filters.CharFilter(field_name="sector", lookup_expr="iexact", label=_("Sector"))
+    country = django_filters.CharFilter(
+        field_name="country", lookup_expr="iexact", label=_("Country")
+    )
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"))
     group = django_filters.CharFilter(method="in_group", label=_("Group (external id)"))
     is_group = django_filters.BooleanFilter(method="only_groups", label=_("Groups only"))
@@ -47,8 +47,9 @@ class AccountFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(external_id=value) | Q(parent__external_id=value))
 
-    def only_groups(self, queryset: QuerySet[Account], name: str, value: bool | None
-                    ) -> QuerySet[Account]:
+    def only_groups(
+        self, queryset: QuerySet[Account], name: str, value: bool | None
+    ) -> QuerySet[Account]:
         if value is None:
             return queryset
         return queryset.filter(subsidiaries__isnull=not value).distinct()

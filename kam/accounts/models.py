@@ -24,36 +24,63 @@ class Account(models.Model):
     spend potential (for share of wallet) and strategic fit (a 1–5 human judgement).
     """
 
-    external_id = models.CharField(_("external id"), max_length=64, unique=True,
-                                   help_text=_("The account's id in your ERP or CRM."))
+    external_id = models.CharField(
+        _("external id"),
+        max_length=64,
+        unique=True,
+        help_text=_("The account's id in your ERP or CRM."),
+    )
     name = models.CharField(_("name"), max_length=200)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="subsidiaries",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subsidiaries",
         verbose_name=_("parent group"),
     )
     sector = models.CharField(_("sector"), max_length=100, blank=True, db_index=True)
-    country = models.CharField(_("country"), max_length=2, blank=True, db_index=True,
-                               help_text=_("ISO 3166-1 alpha-2 code of the head office."))
-    countries_of_operation = models.JSONField(_("countries of operation"), default=list,
-                                              blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        db_index=True,
+        help_text=_("ISO 3166-1 alpha-2 code of the head office."),
+    )
+    countries_of_operation = models.JSONField(_("countries of operation"), default=list, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     market_share = models.DecimalField(
-        _("market share"), max_digits=7, decimal_places=6, null=True, blank=True,
+        _("market share"),
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_("The account's share of its own market, from 0 to 1."),
     )
     spend_potential = models.DecimalField(
-        _("spend potential per year"), max_digits=16, decimal_places=2, null=True, blank=True,
+        _("spend potential per year"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
         help_text=_("What the account could spend per year on what we sell."),
     )
     strategic_fit = models.PositiveSmallIntegerField(
-        _("strategic fit"), null=True, blank=True,
+        _("strategic fit"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("A 1–5 judgement entered by people."),
     )
-    status = models.CharField(_("status"), max_length=10, choices=AccountStatus.choices,
-                              default=AccountStatus.ACTIVE, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AccountStatus.choices,
+        default=AccountStatus.ACTIVE,
+        db_index=True,
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

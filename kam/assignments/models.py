@@ -19,19 +19,30 @@ class AccountAssignment(models.Model):
     history (who, from, to, when, why). Record-level access reads the current rows.
     """
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE,
-                                related_name="assignments", verbose_name=_("account"))
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                related_name="assignments", verbose_name=_("manager"))
-    role = models.CharField(_("role"), max_length=10, choices=AssignmentRole.choices,
-                            default=AssignmentRole.LEAD)
-    pinned = models.BooleanField(_("pinned"), default=False,
-                                 help_text=_("Kept as it is by assignment proposals."))
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("account"),
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("manager"),
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=AssignmentRole.choices, default=AssignmentRole.LEAD
+    )
+    pinned = models.BooleanField(
+        _("pinned"), default=False, help_text=_("Kept as it is by assignment proposals.")
+    )
     started_at = models.DateTimeField(_("started"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("account assignment")
@@ -39,11 +50,13 @@ class AccountAssignment(models.Model):
         constraints = [
             # One current lead per account.
             models.UniqueConstraint(
-                fields=["account"], condition=Q(ended_at__isnull=True, role="lead"),
+                fields=["account"],
+                condition=Q(ended_at__isnull=True, role="lead"),
                 name="one_current_lead_per_account",
             ),
             models.UniqueConstraint(
-                fields=["account", "manager"], condition=Q(ended_at__isnull=True),
+                fields=["account", "manager"],
+                condition=Q(ended_at__isnull=True),
                 name="one_current_assignment_per_manager_and_account",
             ),
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,10 +14,10 @@ from kam.assignments.models import AccountAssignment, AssignmentRole
 def account_assign(
     *,
     account: Account,
-    manager: AbstractBaseUser,
+    manager: User,
     role: str = AssignmentRole.LEAD,
     reason: str = "",
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     pinned: bool = False,
 ) -> AccountAssignment:
     """Make ``manager`` the lead (or a support member) of ``account`` from now on.
@@ -31,9 +31,7 @@ def account_assign(
             account=account, ended_at__isnull=True
         )
         if role == AssignmentRole.LEAD:
-            current.filter(role=AssignmentRole.LEAD).exclude(manager=manager).update(
-                ended_at=now
-            )
+            current.filter(role=AssignmentRole.LEAD).exclude(manager=manager).update(ended_at=now)
         existing = current.filter(manager=manager).first()
         if existing is not None:
             if existing.role == role and existing.pinned == pinned:
@@ -41,8 +39,13 @@ def account_assign(
             existing.ended_at = now
             existing.save(update_fields=["ended_at"])
         assignment = AccountAssignment(
-            account=account, manager=manager, role=role, pinned=pinned, started_at=now,
-            reason=reason, created_by=by,
+            account=account,
+            manager=manager,
+            role=role,
+            pinned=pinned,
+            started_at=now,
+            reason=reason,
+            created_by=by,
         )
         assignment.full_clean()
         assignment.save()

@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass
 from typing import IO
 
+from rich.console import Console
+
 
 class CommandFailed(Exception):
     """A user-facing failure: printed as one line on standard error, no traceback."""
@@ -28,8 +30,6 @@ class Context:
         return cls(out=sys.stdout, err=sys.stderr, interactive=sys.stdin.isatty())
 
 
-def console(ctx: Context, *, stderr: bool = False):  # type: ignore[no-untyped-def]
+def console(ctx: Context, *, stderr: bool = False) -> Console:
     """A rich console on the command's stream (progress bars, tables)."""
-    from rich.console import Console
-
     return Console(file=ctx.err if stderr else ctx.out, soft_wrap=False)

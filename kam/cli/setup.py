@@ -9,7 +9,7 @@ from django.core.management import call_command
 from kam.cli.base import Context
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: argparse._SubParsersAction) -> None:
     migrate = commands.add_parser("migrate", help="create or update the database schema")
     migrate.set_defaults(handler=run_migrate)
 

@@ -26,21 +26,34 @@ class ManagerProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="manager_profile"
     )
-    kind = models.CharField(_("role"), max_length=3, choices=ManagerKind.choices,
-                            default=ManagerKind.KAM)
+    kind = models.CharField(
+        _("role"), max_length=3, choices=ManagerKind.choices, default=ManagerKind.KAM
+    )
     capacity = models.DecimalField(
-        _("capacity"), max_digits=6, decimal_places=2, default=8,
+        _("capacity"),
+        max_digits=6,
+        decimal_places=2,
+        default=8,
         validators=[MinValueValidator(0), MaxValueValidator(200)],
         help_text=_("Workload budget, in average key accounts (typically 3 to 15)."),
     )
     sectors = models.JSONField(_("sectors"), default=list, blank=True)
-    languages = models.JSONField(_("languages"), default=list, blank=True,
-                                 help_text=_("ISO 639-1 codes, e.g. fr, en, de."))
-    countries = models.JSONField(_("countries"), default=list, blank=True,
-                                 help_text=_("ISO 3166-1 alpha-2 codes, e.g. FR, DE."))
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("ISO 639-1 codes, e.g. fr, en, de.")
+    )
+    countries = models.JSONField(
+        _("countries"),
+        default=list,
+        blank=True,
+        help_text=_("ISO 3166-1 alpha-2 codes, e.g. FR, DE."),
+    )
     reports_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="direct_reports", verbose_name=_("reports to"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="direct_reports",
+        verbose_name=_("reports to"),
     )
 
     class Meta:

@@ -41,14 +41,15 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
     if cached is None:
         names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
         cached = frozenset(r for r in Role if r.value in names)
-        user._kam_roles = cached  # type: ignore[union-attr]
+        user._kam_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
 def is_director(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and (
-        getattr(user, "is_superuser", False) or Role.DIRECTOR in user_roles(user)
-    ))
+    return bool(
+        user.is_authenticated
+        and (getattr(user, "is_superuser", False) or Role.DIRECTOR in user_roles(user))
+    )
 
 
 def sees_all_accounts(user: AbstractBaseUser | AnonymousUser) -> bool:

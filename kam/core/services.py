@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -27,21 +26,23 @@ def user_create(
     sectors: list[str] | None = None,
     languages: list[str] | None = None,
     countries: list[str] | None = None,
-    reports_to: AbstractUser | None = None,
-) -> tuple[AbstractUser, str]:
+    reports_to: User | None = None,
+) -> tuple[User, str]:
     """Create a user with one role (``director``, ``kam``, ``gam``, ``marketing`` or
     ``analyst``). KAMs and GAMs get a manager profile. Returns the user and the password
     (generated when none is given). Directors may use the Django admin."""
     if role not in CLI_ROLES:
         raise ValidationError({"role": f"unknown role {role!r}; one of {', '.join(CLI_ROLES)}"})
     group_role, manager_kind = CLI_ROLES[role]
-    user_model = get_user_model()
-    if user_model.objects.filter(username=username).exists():
+    if User.objects.filter(username=username).exists():
         raise ValidationError({"username": f"a user named {username!r} already exists"})
     password = password or secrets.token_urlsafe(12)
     with transaction.atomic():
-        user = user_model(
-            username=username, email=email, first_name=first_name, last_name=last_name,
+        user = User(
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
             is_staff=group_role is Role.DIRECTOR,
         )
         user.set_password(password)
@@ -50,9 +51,12 @@ def user_create(
         user.groups.add(Group.objects.get(name=group_role.value))
         if manager_kind is not None:
             profile = ManagerProfile(
-                user=user, kind=manager_kind,
+                user=user,
+                kind=manager_kind,
                 capacity=Decimal(capacity) if capacity is not None else Decimal(8),
-                sectors=sectors or [], languages=languages or [], countries=countries or [],
+                sectors=sectors or [],
+                languages=languages or [],
+                countries=countries or [],
                 reports_to=reports_to,
             )
             profile.full_clean()
@@ -62,6 +66,6 @@ def user_create(
 
 def user_token(*, username: str) -> str:
     """The API token of a user, created on first use."""
-    user = get_user_model().objects.get(username=username)
+    user = User.objects.get(username=username)
     token, _ = Token.objects.get_or_create(user=user)
     return token.key

@@ -118,9 +118,7 @@ class ParquetLedger:
         if not replacing:
             return con.read_parquet(paths, table_name="ledger")
         lines = con.read_parquet(paths, table_name="ledger_files", filename=True)
-        files = ibis.memtable(
-            {"filename": paths, "batch_id": [b.batch_id for b in ordered]}
-        )
+        files = ibis.memtable({"filename": paths, "batch_id": [b.batch_id for b in ordered]})
         replacements = ibis.memtable(
             {
                 "by_batch": [b.batch_id for b in replacing],
@@ -141,9 +139,13 @@ class ParquetLedger:
 
 
 _DUCKDB_TYPES = {pl.String(): "VARCHAR", pl.Date(): "DATE", pl.Float64(): "DOUBLE"}
-_EMPTY_LEDGER_SQL = "SELECT " + ", ".join(
-    f"CAST(NULL AS {_DUCKDB_TYPES[dtype]}) AS {name}" for name, dtype in LEDGER_SCHEMA.items()
-) + " WHERE FALSE"
+_EMPTY_LEDGER_SQL = (
+    "SELECT "
+    + ", ".join(
+        f"CAST(NULL AS {_DUCKDB_TYPES[dtype]}) AS {name}" for name, dtype in LEDGER_SCHEMA.items()
+    )
+    + " WHERE FALSE"
+)
 
 
 def _safe_name(file_name: str) -> str:

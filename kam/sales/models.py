@@ -37,11 +37,13 @@ class ImportBatch(models.Model):
     period_end = models.DateField(_("last order date"), null=True, blank=True)
     replaces_from = models.DateField(_("replaces from"), null=True, blank=True)
     replaces_to = models.DateField(_("replaces to"), null=True, blank=True)
-    amount_total = models.DecimalField(_("amount total"), max_digits=20, decimal_places=2,
-                                       null=True, blank=True)
+    amount_total = models.DecimalField(
+        _("amount total"), max_digits=20, decimal_places=2, null=True, blank=True
+    )
     errors = models.JSONField(_("errors (first ones)"), default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("imported at"), auto_now_add=True, db_index=True)
     seconds = models.FloatField(_("duration (s)"), default=0)
 
@@ -51,7 +53,8 @@ class ImportBatch(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "content_hash"], condition=models.Q(status="committed"),
+                fields=["kind", "content_hash"],
+                condition=models.Q(status="committed"),
                 name="one_committed_batch_per_content",
             ),
         ]

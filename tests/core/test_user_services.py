@@ -36,10 +36,16 @@ def test_user_create_gives_the_role_and_the_manager_profile(role, group, kind, s
 
 def test_only_directors_import_and_see_everything(director, kam_user, analyst, marketing):
     assert [can_import(u) for u in (director, kam_user, analyst, marketing)] == [
-        True, False, False, False
+        True,
+        False,
+        False,
+        False,
     ]
     assert [sees_all_accounts(u) for u in (director, kam_user, analyst, marketing)] == [
-        True, False, True, True
+        True,
+        False,
+        True,
+        True,
     ]
     assert is_director(director) and not is_director(analyst)
 

@@ -67,8 +67,10 @@ def test_replacement_does_not_hide_lines_of_later_batches(tmp_path: Path):
     ledger = ParquetLedger(tmp_path)
     correction = ledger.write_batch(_lines(("A", "2", date(2024, 2, 5), 25.0)))
     later = ledger.write_batch(_lines(("A", "3", date(2024, 2, 20), 5.0)))
-    batches = [LedgerBatch(1, correction, date(2024, 2, 1), date(2024, 2, 29)),
-               LedgerBatch(2, later)]
+    batches = [
+        LedgerBatch(1, correction, date(2024, 2, 1), date(2024, 2, 29)),
+        LedgerBatch(2, later),
+    ]
     assert ledger.table(batches).amount.sum().execute() == 30.0
 
 
