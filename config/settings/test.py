@@ -14,6 +14,7 @@ KAM_HOME = Path(os.environ.get("KAM_TEST_HOME") or tempfile.mkdtemp(prefix="kam-
 KAM_LEDGER_DIR = KAM_HOME / "ledger"
 KAM_UPLOAD_DIR = KAM_HOME / "uploads"
 STATIC_ROOT = KAM_HOME / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
 SECRET_KEY = "kam-tests-only"
 DEBUG = False

@@ -6,6 +6,7 @@ import secrets
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -30,12 +31,18 @@ def user_create(
 ) -> tuple[User, str]:
     """Create a user with one role (``director``, ``kam``, ``gam``, ``marketing`` or
     ``analyst``). KAMs and GAMs get a manager profile. Returns the user and the password
-    (generated when none is given). Directors may use the Django admin."""
+    (generated when none is given; a given one must pass the password validators).
+    Directors may use the Django admin."""
     if role not in CLI_ROLES:
         raise ValidationError({"role": f"unknown role {role!r}; one of {', '.join(CLI_ROLES)}"})
     group_role, manager_kind = CLI_ROLES[role]
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": f"a user named {username!r} already exists"})
+    if password is not None:
+        try:
+            validate_password(password, user=User(username=username, email=email))
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
     password = password or secrets.token_urlsafe(12)
     with transaction.atomic():
         user = User(

@@ -1,0 +1,22 @@
+"""The Django admin of accounts, for directors."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from kam.accounts.models import Account
+from kam.core.admin import DirectorAdmin
+
+
+@admin.register(Account)
+class AccountAdmin(DirectorAdmin):
+    """Accounts and their groups. The model's ``clean`` runs on save, so the admin
+    refuses a parent that would make a cycle of groups, as imports do."""
+
+    list_display = ["external_id", "name", "parent", "sector", "country", "status", "updated_at"]
+    list_filter = ["status", "sector", "country"]
+    list_select_related = ["parent"]
+    search_fields = ["external_id", "name"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["created_at", "updated_at"]
+    show_full_result_count = False  # a COUNT(*) per page is costly on large tables
