@@ -40,7 +40,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check kam config tests bench
 	$(BIN)/ruff format --check kam config tests bench
-	$(BIN)/mypy kam config
+	$(BIN)/mypy kam config bench
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
