@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractUser
+from django.utils import translation
 
 from tests.factories import make_user
 
@@ -16,6 +18,14 @@ def private_kam_home(settings, tmp_path: Path) -> Path:
     settings.KAM_LEDGER_DIR = tmp_path / "ledger"
     settings.KAM_UPLOAD_DIR = tmp_path / "uploads"
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def back_to_english() -> Iterator[None]:
+    """LocaleMiddleware leaves the last request's language active in this thread: a page
+    seen in French must not make the next test French."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
