@@ -18,6 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 KAM_HOME = Path(os.environ.get("KAM_HOME") or BASE_DIR / "var").resolve()
 KAM_LEDGER_DIR = Path(os.environ.get("KAM_LEDGER_DIR") or KAM_HOME / "ledger")
 KAM_UPLOAD_DIR = KAM_HOME / "uploads"
+KAM_HOME.mkdir(parents=True, exist_ok=True)  # the SQLite file cannot be created otherwise
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = False
