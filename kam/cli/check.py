@@ -1,9 +1,49 @@
-"""`kam check` (to be written)."""
+"""`kam check`: compare the sales ledger's files with the committed import batches.
+
+Orphan files (left by an interrupted import) are removed unless ``--dry-run``; a
+committed batch whose file is missing is lost data: reported, exit code 1.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+
+from kam.cli.base import Context
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+def register(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check", help="check the sales ledger's files; remove orphans of interrupted imports"
+    )
+    check.add_argument(
+        "--dry-run", action="store_true", help="report orphan files without removing them"
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=run_check)
+
+
+def run_check(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.sales.services import ledger_check
+
+    report = ledger_check(clean=not args.dry_run)
+    if args.format == "json":
+        ctx.out.write(json.dumps(report.as_dict(), indent=2) + "\n")
+    else:
+        ctx.out.write(f"ledger: {report.committed} committed batch(es)\n")
+        verb = "would remove (dry run)" if args.dry_run else "removed"
+        for name in report.orphans:
+            ctx.out.write(f"orphan file {name}: {verb}\n")
+        for batch_id, name in report.missing:
+            ctx.out.write(f"MISSING: batch #{batch_id} has lost its file {name}\n")
+        ctx.out.write(
+            f"{len(report.orphans)} orphan file(s) {verb if report.orphans else 'found'}, "
+            f"{len(report.missing)} missing file(s)\n"
+        )
+    if not report.ok:
+        ctx.err.write(
+            f"kam check: {len(report.missing)} committed batch(es) have lost their file; "
+            "restore them from a backup\n"
+        )
+        return 1
+    return 0

@@ -1,0 +1,77 @@
+"""`kam check`: orphan files are reported and cleaned; a lost batch file is an error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from kam.cli import main
+from kam.sales.services import ledger_check, sales_import
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def committed(tmp_path) -> str:
+    """A committed sales batch; returns its file name."""
+    AccountFactory(external_id="C1")
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "account_id,order_id,order_date,product,quantity,amount\nC1,F1,2024-03-31,P1,1,1\n",
+        encoding="utf-8",
+    )
+    result = sales_import(path=path, user=None)
+    return result_file(result.batch_id)
+
+
+def result_file(batch_id: int | None) -> str:
+    from kam.sales.models import ImportBatch
+
+    return ImportBatch.objects.get(pk=batch_id).file_name
+
+
+def ledger_dir() -> Path:
+    return Path(settings.KAM_LEDGER_DIR)
+
+
+def leave_orphans() -> list[str]:
+    """What crashes leave: a half-written temporary file and a renamed, uncommitted one."""
+    ledger_dir().mkdir(parents=True, exist_ok=True)
+    (ledger_dir() / ".tmp-batch-dead.parquet").write_bytes(b"PAR1 half")
+    (ledger_dir() / "batch-uncommitted.parquet").write_bytes(b"PAR1 whole")
+    return [".tmp-batch-dead.parquet", "batch-uncommitted.parquet"]
+
+
+def test_a_clean_ledger(committed, capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "ledger: 1 committed batch(es)" in out
+    assert "0 orphan file(s) found, 0 missing file(s)" in out
+
+
+def test_orphans_are_listed_then_removed(committed, capsys):
+    # given the files two interrupted imports left
+    orphans = leave_orphans()
+    # when checked with --dry-run, then they are listed and kept
+    assert main(["check", "--dry-run", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(report["orphan_files"]) == sorted(orphans)
+    assert report["orphans_removed"] is False and report["ok"] is True
+    assert all((ledger_dir() / name).exists() for name in orphans)
+    # when checked for real, then they are gone and the committed file stays
+    assert main(["check"]) == 0
+    assert "2 orphan file(s) removed" in capsys.readouterr().out
+    assert sorted(p.name for p in ledger_dir().iterdir() if p.name != ".lock") == [committed]
+
+
+def test_a_committed_batch_without_its_file_is_serious(committed, capsys):
+    (ledger_dir() / committed).unlink()
+    assert main(["check"]) == 1
+    captured = capsys.readouterr()
+    assert f"has lost its file {committed}" in captured.out
+    assert "restore them from a backup" in captured.err
+    assert ledger_check(clean=False).missing[0][1] == committed
