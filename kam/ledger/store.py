@@ -16,11 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import ibis
 import polars as pl
 
 from kam.ledger.schema import LEDGER_SCHEMA, conform
+
+if TYPE_CHECKING:  # ibis is imported when the ledger is read: it costs ~0.2 s at start-up
+    import ibis
 
 BATCH_SUFFIX = ".parquet"
 TMP_PREFIX = ".tmp-"
@@ -109,6 +112,8 @@ class ParquetLedger:
         Lines of a batch are hidden where a later batch replaces their period, so a
         correction never shows twice. With no batch, an empty table of the same schema.
         """
+        import ibis
+
         con = ibis.duckdb.connect()
         if not batches:
             return con.sql(_EMPTY_LEDGER_SQL)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import ibis
 from django.conf import settings
 from django.db.models import QuerySet
 
@@ -13,6 +12,7 @@ from kam.ledger import LedgerBatch, ParquetLedger
 from kam.sales.models import BatchStatus, ImportBatch, ImportKind
 
 if TYPE_CHECKING:
+    import ibis
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     from kam.accounts.models import Account
