@@ -194,6 +194,28 @@ def test_kam_status_as_a_real_process(tmp_path):
     assert report["accounts"] == 0 and report["users"]["total"] == 0
 
 
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    # given a migrated instance and `kam status` piped into a reader that leaves at once
+    env = _child_env(tmp_path / "home")
+    (tmp_path / "home").mkdir()
+    subprocess.run([str(KAM), "migrate"], env=env, capture_output=True, timeout=120, check=True)
+    child = subprocess.Popen(
+        [str(KAM), "status", "--format", "json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    # when the reader closes the pipe before kam writes (Django takes a while to start)
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    code = child.wait(timeout=60)
+    # then kam exits quietly with the status of a broken pipe, as `head` expects
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert code == 141
+
+
 def test_kam_status_before_migrate_says_what_to_do(tmp_path):
     # given an instance home where `kam migrate` has not run
     (tmp_path / "home").mkdir()
