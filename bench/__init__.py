@@ -12,4 +12,5 @@ from __future__ import annotations
 # name → module; ``python -m bench NAME`` runs one, no name runs them all in this order.
 BENCHMARKS: dict[str, str] = {
     "import": "bench.imports",
+    "scoring": "bench.scoring",
 }

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kam.accounts",
     "kam.assignments",
     "kam.sales",
+    "kam.scoring",
 ]
 
 MIDDLEWARE = [

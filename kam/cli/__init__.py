@@ -22,6 +22,8 @@ _COMMAND_MODULES = (
     "kam.cli.status",
     "kam.cli.check",
     "kam.cli.users",
+    "kam.cli.scoring",
+    "kam.cli.accounts",
 )
 
 

@@ -70,3 +70,39 @@ class ManagerProfile(models.Model):
                 raise ValidationError({field: _("Must be a list of text values.")})
         if self.reports_to_id is not None and self.reports_to_id == self.user_id:
             raise ValidationError({"reports_to": _("A manager cannot report to themselves.")})
+
+
+class AuditEvent(models.Model):
+    """A decision recorded for the audit trail: who did what, to which record, when and
+    why (scorecards created or revised, score runs applied, tiers overridden…).
+
+    Rows are only ever added (by :func:`kam.core.services.audit_record`), never changed:
+    the trail is history. ``object_type`` is the model's label (``scoring.scorecard``) and
+    ``object_id`` its primary key as text, so that one table serves every kind of record
+    and an event outlives the record it names.
+    """
+
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty for kam itself (the command line without --as)."),
+    )
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    object_type = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record id"), max_length=64)
+    summary = models.TextField(_("summary"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

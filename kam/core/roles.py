@@ -69,3 +69,8 @@ def can_import(user: AbstractBaseUser | AnonymousUser) -> bool:
 def can_view_imports(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Directors and analysts read the import history."""
     return is_director(user) or Role.ANALYST in user_roles(user)
+
+
+def can_manage_scoring(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Only directors edit scorecards, store and apply score runs and override tiers."""
+    return is_director(user)

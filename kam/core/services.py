@@ -1,17 +1,19 @@
-"""Writes on users and their roles."""
+"""Writes on users and their roles, and the audit trail of decisions."""
 
 from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import Any, cast
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from kam.core.models import ManagerProfile
+from kam.core.models import AuditEvent, ManagerProfile
 from kam.core.roles import CLI_ROLES, Role
 
 
@@ -55,7 +57,10 @@ def user_create(
         user.set_password(password)
         user.full_clean()
         user.save()
-        user.groups.add(Group.objects.get(name=group_role.value))
+        # get_or_create: the groups come from a data migration, but a flushed database
+        # (transactional tests, `flush`) must still accept new users.
+        group, _ = Group.objects.get_or_create(name=group_role.value)
+        user.groups.add(group)
         if manager_kind is not None:
             profile = ManagerProfile(
                 user=user,
@@ -76,3 +81,30 @@ def user_token(*, username: str) -> str:
     user = User.objects.get(username=username)
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def audit_record(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    summary: str,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add a decision to the audit trail: ``actor`` (a user, or None for kam itself) did
+    ``action`` (``scorecard.create``, ``run.apply``, ``tier.override``…) to ``obj``.
+    Called by services inside their own transaction, so a decision rolled back leaves no
+    event behind. ``details`` must be JSON-ready."""
+    who = actor if actor is not None and actor.is_authenticated else None
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=cast("User | None", who),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        summary=summary,
+        details=details or {},
+    )
+    event.full_clean()
+    event.save()
+    return event

@@ -10,8 +10,9 @@ import obeys, and shows nothing a real installation could not hold.
 Order of the steps, so that a failure leaves something a rerun can handle: accounts
 first (rejected → nothing stored, the database stays empty), then users (existing ones
 are kept as they are), then the sales (their own all-or-nothing batch), then the
-assignments. No outer transaction: a sales batch must be committed by its own import,
-under the ledger lock, or ``kam check`` could take its file for an orphan.
+assignments, and last the scoring: a run of the seed scorecard put in force, so that the
+key-account list is filled. No outer transaction: a sales batch must be committed by its
+own import, under the ledger lock, or ``kam check`` could take its file for an orphan.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from kam.demo.assign import assignment_plan
 from kam.demo.generate import DemoSpec, demo_generate
 from kam.demo.people import DEMO_PASSWORD, DEMO_USERS, DemoUser
 from kam.sales.services import sales_import_frame
+from kam.scoring.services import score_run_apply, score_run_create
 
 if TYPE_CHECKING:
     from kam.importing.report import ImportResult
@@ -86,6 +88,8 @@ class DemoLoadResult:
     assignments: int = 0
     unassigned: int = 0
     logins: tuple[DemoLogin, ...] = ()
+    score_run: int | None = None
+    key_tier: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -149,6 +153,11 @@ def demo_load(
             reason="Demo data: initial lead for a top-20 % account by trailing-12-month revenue",
             by=director,
         )
+    # Scoring takes a second; it has no progress stage of its own (the stages are a
+    # contract of `kam demo`, tested in tests/demo).
+    scored = score_run_create(as_of=spec.as_of, user=None)
+    assert scored.run is not None  # not a dry run
+    run = score_run_apply(run=scored.run, user=None)
     say("done", 1.0)
     return DemoLoadResult(
         loaded=True,
@@ -165,6 +174,8 @@ def demo_load(
         assignments=len(plan.assignments),
         unassigned=plan.unassigned,
         logins=tuple(logins),
+        score_run=run.pk,
+        key_tier=int(run.stats.get("tiers", {}).get("key", 0)),
         seconds=round(time.monotonic() - started, 2),
     )
 
