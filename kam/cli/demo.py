@@ -146,6 +146,8 @@ def _print_tables(result: DemoLoadResult, ctx: Context) -> None:
         ("key accounts (top 20 % by revenue, last 12 months)", f"{result.key_accounts:,}"),
         ("given a lead manager", f"{result.assignments:,}"),
         ("left without one (no capacity)", f"{result.unassigned:,}"),
+        ("score run in force (seed scorecard)", f"#{result.score_run}"),
+        ("accounts in the key tier", f"{result.key_tier:,}"),
         ("seed / as of", f"{result.seed} / {result.as_of}"),
         ("time", f"{result.seconds:.1f} s"),
     ):

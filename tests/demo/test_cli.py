@@ -25,6 +25,13 @@ def test_kam_demo_loads_the_data_and_prints_a_summary_and_the_logins(capsys):
     assert "Demo data loaded" in out and "3,000" in out
     assert "Demo logins" in out
     assert "sophie.keller" in out and DEMO_PASSWORD in out
+    # and the data was scored: the run in force and its key tier are named
+    from kam.scoring.selectors import run_in_force
+
+    run = run_in_force()
+    assert run is not None
+    assert f"#{run.pk}" in out
+    assert "accounts in the key tier" in out
 
 
 def test_kam_demo_if_empty_does_nothing_the_second_time(capsys):
