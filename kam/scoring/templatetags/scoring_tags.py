@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kam.core.templatetags.kam_ui import as_percent
 from kam.domain.features import FEATURES
 from kam.domain.tiers import TierRule
-from kam.scoring import forms as labels
+from kam.scoring import labels
 from kam.scoring.selectors import account_score_history
 
 register = template.Library()
