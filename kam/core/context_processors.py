@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from kam.core.roles import can_import, can_view_imports, is_director
+from kam.core.roles import can_import, can_view_imports, is_director, sees_all_accounts
 
 
 def kam_navigation(request: HttpRequest) -> dict[str, object]:
@@ -15,4 +15,5 @@ def kam_navigation(request: HttpRequest) -> dict[str, object]:
         "nav_can_import": can_import(user),
         "nav_can_view_imports": can_view_imports(user),
         "nav_is_director": is_director(user),
+        "nav_sees_all": sees_all_accounts(user),
     }

@@ -19,4 +19,5 @@ urlpatterns = [
     path("scorecards/<int:pk>/preview/", views.scorecard_preview_view, name="scorecard_preview"),
     path("runs/", views.score_run_list_view, name="runs"),
     path("runs/start/", views.score_run_start_view, name="run_start"),
+    path("backtest/", views.backtest_view, name="backtest"),
 ]

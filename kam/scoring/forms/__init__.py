@@ -30,7 +30,7 @@ from kam.scoring.forms.editor_rows import (
 from kam.scoring.forms.filters import DEFAULT_TIER, ORDERINGS, KeyAccountFilterSet
 from kam.scoring.forms.overrides import TierOverrideForm
 from kam.scoring.forms.parsing import parse_categories, parse_numbers, plain_decimal
-from kam.scoring.forms.runs import ScoreRunForm
+from kam.scoring.forms.runs import BacktestForm, ScoreRunForm
 from kam.scoring.labels import (
     ABC_CHOICES,
     DIRECTION_LABELS,
@@ -54,6 +54,7 @@ __all__ = [
     "ORDERINGS",
     "QUADRANT_LABELS",
     "TIER_LABELS",
+    "BacktestForm",
     "CriterionForm",
     "CriterionFormSet",
     "KeyAccountFilterSet",

@@ -1,7 +1,8 @@
 """Scoring pages: key accounts (list in :mod:`.key_accounts`, exports in :mod:`.exports`,
 one account's score in :mod:`.account_score`), Pareto and portfolio matrix
 (:mod:`.charts`), scorecards and their editor with a live preview (:mod:`.scorecards`),
-score runs (:mod:`.runs`); what several pages share is in :mod:`.common`.
+score runs (:mod:`.runs`), the backtest of a scorecard (:mod:`.backtest`); what several
+pages share is in :mod:`.common`.
 
 Thin adapters: what a user may see comes from ``kam.scoring.selectors``, what changes
 goes through ``kam.scoring.services`` (which also refuse what a role may not do), the
@@ -11,6 +12,7 @@ from ``kam.core.charts``. A score run started here runs in the background
 """
 
 from kam.scoring.views.account_score import account_score_view
+from kam.scoring.views.backtest import backtest_view
 from kam.scoring.views.charts import pareto_view, portfolio_view
 from kam.scoring.views.exports import key_account_csv_view, key_account_xlsx_view
 from kam.scoring.views.key_accounts import key_account_list_view
@@ -23,6 +25,7 @@ from kam.scoring.views.scorecards import (
 
 __all__ = [
     "account_score_view",
+    "backtest_view",
     "key_account_csv_view",
     "key_account_list_view",
     "key_account_xlsx_view",
