@@ -47,8 +47,8 @@ def run(options: BenchOptions, out: Console) -> dict[str, Any]:
     logs = options.home / "logs"
     base = options.home / "base"
     base.mkdir(parents=True, exist_ok=True)
-    migrate = _checked(run_child("migrate", kam_argv("migrate"), env=kam_env(base), logs=logs))
-    accounts = _checked(
+    migrate = checked(run_child("migrate", kam_argv("migrate"), env=kam_env(base), logs=logs))
+    accounts = checked(
         run_child(
             "import-accounts",
             kam_argv("import", "accounts", str(files.accounts_csv), "--format", "json"),
@@ -56,13 +56,13 @@ def run(options: BenchOptions, out: Console) -> dict[str, Any]:
             logs=logs,
         )
     )
-    accounts_result = _import_result(accounts)
-    _read_through(files.sales_csv)  # both sides then start from a warm page cache
+    accounts_result = import_result(accounts)
+    read_through(files.sales_csv)  # both sides then start from a warm page cache
 
     pairs: list[dict[str, Any]] = []
     for number in range(1, options.repeat + 1):
         home = options.home / f"run-{number}"
-        _copy_database(base, home)
+        copy_database(base, home)
         steps = [
             (
                 "reference",
@@ -84,10 +84,10 @@ def run(options: BenchOptions, out: Console) -> dict[str, Any]:
         if number % 2 == 0:  # alternate who goes first
             steps.reverse()
         runs = {
-            kind: _checked(run_child(name, argv, env=kam_env(home), logs=logs))
+            kind: checked(run_child(name, argv, env=kam_env(home), logs=logs))
             for kind, name, argv in steps
         }
-        stored = _import_result(runs["import"]).get("rows_stored")
+        stored = import_result(runs["import"]).get("rows_stored")
         if stored != options.lines:
             raise BenchFailed(f"kam import sales stored {stored} lines, not {options.lines}")
         pairs.append({kind: child.as_dict() for kind, child in runs.items()})
@@ -114,7 +114,9 @@ def run(options: BenchOptions, out: Console) -> dict[str, Any]:
     return results
 
 
-def _checked(child: ChildRun) -> ChildRun:
+def checked(child: ChildRun) -> ChildRun:
+    """The child, if it succeeded; else :class:`BenchFailed` with the end of its error
+    output and where its logs are."""
     if not child.ok:
         raise BenchFailed(
             f"{child.name} exited with {child.returncode}: {child.stderr_tail() or '(no output)'}"
@@ -123,7 +125,7 @@ def _checked(child: ChildRun) -> ChildRun:
     return child
 
 
-def _import_result(child: ChildRun) -> dict[str, Any]:
+def import_result(child: ChildRun) -> dict[str, Any]:
     """The ImportResult a `kam import --format json` child printed."""
     text = Path(child.stdout_path).read_text(encoding="utf-8")
     try:
@@ -135,7 +137,7 @@ def _import_result(child: ChildRun) -> dict[str, Any]:
     return data
 
 
-def _copy_database(base: Path, home: Path) -> None:
+def copy_database(base: Path, home: Path) -> None:
     """A fresh home holding a consistent copy of the base database (SQLite's backup
     API, so a write-ahead log is folded in), with an empty ledger."""
     home.mkdir(parents=True, exist_ok=True)
@@ -148,7 +150,8 @@ def _copy_database(base: Path, home: Path) -> None:
         target.close()
 
 
-def _read_through(path: Path) -> None:
+def read_through(path: Path) -> None:
+    """Read a file to the end, so that the page cache holds it for the measured runs."""
     with open(path, "rb") as handle:
         while handle.read(16 * 2**20):
             pass

@@ -6,7 +6,11 @@ benchmark (which may hold gigabytes of generated data, or a whole test suite) wo
 report the benchmark's size as a floor. This launcher is a bare interpreter (``-I -S``:
 no site packages, stdlib only, ~10 MB), so the command it starts with
 ``subprocess.Popen`` and reaps with ``os.wait4`` reports its own peak memory. The wall
-time is measured here too, around the command alone. The result goes to RESULT as JSON.
+time is measured here too, around the command alone, and the CPU time the command used
+(user + system, all its threads, from the same ``os.wait4``): steadier than the wall
+time on a shared machine, where other work takes cores away. The result goes to RESULT
+as JSON: ``seconds``, ``cpu_seconds``, ``user_seconds``, ``system_seconds``,
+``ru_maxrss`` and ``returncode``.
 """
 
 import json
@@ -26,7 +30,14 @@ def main(arguments: list[str]) -> int:
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen
     with open(result_path, "w", encoding="utf-8") as handle:
         json.dump(
-            {"seconds": seconds, "ru_maxrss": usage.ru_maxrss, "returncode": process.returncode},
+            {
+                "seconds": seconds,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "user_seconds": usage.ru_utime,
+                "system_seconds": usage.ru_stime,
+                "ru_maxrss": usage.ru_maxrss,
+                "returncode": process.returncode,
+            },
             handle,
         )
     return 0

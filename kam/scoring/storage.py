@@ -6,7 +6,10 @@ statement: batches of 60 rows), which takes half a minute; here the rows, their 
 contributions included, are built by Polars and written by one ``executemany`` of a
 single-row INSERT (as :mod:`kam.accounts.services` does for accounts), or by ``COPY`` on
 PostgreSQL. The values are plain numbers, text and JSON text, which both databases take
-as they are (the table and column names come from the model, never from data).
+as they are (the table and column names come from the model, never from data). Rows go
+in the order of the accounts' keys, which halves SQLite's index work (see below);
+multi-row INSERT statements were measured no faster than ``executemany`` (SQLite spends
+the time in the table's indexes, not in the statements).
 
 Comparing a draft with the run in force needs that run's ranks, tiers and revenue: a
 copy is kept as Parquet in the cache folder, so that a preview reads a file rather than
@@ -15,6 +18,8 @@ copy is kept as Parquet in the cache folder, so that a preview reads a file rath
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +31,7 @@ from kam.scoring.features import cache_dir
 from kam.scoring.models import AccountScore, ScoreRun, TierOverride
 
 # Rows per executemany call: bounds the memory of the parameter lists.
-INSERT_CHUNK = 20_000
+INSERT_CHUNK = 10_000
 
 COMPARISON_SCHEMA: dict[str, pl.DataType] = {
     "account_id": pl.String(),
@@ -100,11 +105,15 @@ def account_scores_insert(
     """Insert one ``AccountScore`` per row of a score frame (``account_pks``: external
     ``account_id`` → ``pk``); returns the number of rows. The caller holds the
     transaction."""
-    joined = frame.join(account_pks, on="account_id", how="inner").with_columns(
-        _run_id=pl.lit(run_id, dtype=pl.Int64)
+    # In the order of the accounts' keys: four of the table's six indexes lead with the
+    # account (or the run, then the account), so each insert lands next to the last one
+    # instead of on a random page: half the time of inserting in rank order.
+    joined = (
+        frame.join(account_pks, on="account_id", how="inner")
+        .sort("pk")
+        .with_columns(_run_id=pl.lit(run_id, dtype=pl.Int64))
     )
     columns = _row_columns(joined, definition)
-    rows = joined.select(**columns)
     meta = AccountScore._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -113,13 +122,36 @@ def account_scores_insert(
         if connection.vendor == "postgresql":
             # COPY: one stream instead of 100,000 statements (10 s → under a second).
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows.iter_rows():
-                    copy.write_row(row)
-            return rows.height
+                for rows in _prepared_rows(joined, columns):
+                    for row in rows:
+                        copy.write_row(row)
+            return joined.height
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-        for chunk in rows.iter_slices(INSERT_CHUNK):
-            cursor.executemany(sql, [tuple(row) for row in chunk.iter_rows()])
-    return rows.height
+        for rows in _prepared_rows(joined, columns):
+            cursor.executemany(sql, rows)
+    return joined.height
+
+
+def _prepared_rows(
+    frame: pl.DataFrame, columns: dict[str, pl.Expr]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows to store, ``INSERT_CHUNK`` at a time, each chunk made on a helper thread
+    while the database stores the one before: Polars builds the JSON without holding the
+    GIL and SQLite writes without it, so the two overlap (a tenth off the time)."""
+
+    def prepare(part: pl.DataFrame) -> list[tuple[Any, ...]]:
+        return part.select(**columns).rows()
+
+    parts = list(frame.iter_slices(INSERT_CHUNK))
+    if not parts:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-score-rows") as pool:
+        pending = pool.submit(prepare, parts[0])
+        for following in parts[1:]:
+            ready = pending.result()
+            pending = pool.submit(prepare, following)
+            yield ready
+        yield pending.result()
 
 
 # -- the run in force, for comparisons -----------------------------------------------------
