@@ -1,5 +1,3 @@
-import sys
+from kam.cli import run
 
-from kam.cli import main
-
-sys.exit(main())
+run()

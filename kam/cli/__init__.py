@@ -8,6 +8,7 @@ never shows a traceback for a user error (``KAM_DEBUG=1`` shows it, for develope
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -81,5 +82,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
 
 
+def run() -> None:
+    """The `kam` console script: :func:`main`, then leave at once. Python's orderly
+    shutdown (unloading Ibis, Polars, DuckDB and Django) costs 0.3 s per command and
+    has nothing left to do: every command has closed what it opened, and the database
+    connections are closed here."""
+    code = main()
+    # Settings never loaded (a usage error): nothing to close.
+    with contextlib.suppress(Exception):
+        from django.db import connections
+
+        connections.close_all()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

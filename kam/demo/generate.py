@@ -16,15 +16,12 @@ import numpy as np
 import polars as pl
 
 from kam.demo.accounts import MONTHS, accounts_draw
+from kam.demo.defaults import DEFAULT_ACCOUNTS, DEFAULT_LINES, DEFAULT_SEED
 from kam.demo.sales import sales_draw
 
 # Bump whenever a change makes the generator produce different data for the same spec
 # (the benchmark's cached files are regenerated when it changes).
 GENERATOR_VERSION = "1"
-
-DEFAULT_ACCOUNTS = 300
-DEFAULT_LINES = 60_000
-DEFAULT_SEED = 42
 
 
 @dataclass(frozen=True)

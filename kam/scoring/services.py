@@ -18,13 +18,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -336,8 +336,9 @@ def score_run_apply(*, run: ScoreRun, user: Actor) -> ScoreRun:
         run.applied = True
         run.applied_at = now
         run.applied_by = actor(user)
-        _sync_overrides(run)
-        run.stats = {**run.stats, "tiers": tier_counts_of(run)}
+        if _overrides_changed_since(run.created_at):
+            _sync_overrides(run)
+            run.stats = {**run.stats, "tiers": tier_counts_of(run)}
         run.full_clean()
         run.save()
         scorecard = run.scorecard
@@ -361,6 +362,15 @@ def score_run_apply(*, run: ScoreRun, user: Actor) -> ScoreRun:
             },
         )
     return run
+
+
+def _overrides_changed_since(moment: datetime) -> bool:
+    """Whether a tier override was set or removed since ``moment``. The run read the
+    overrides after it was created, so when none changed since, its tiers and tier
+    counts are already right (this spares two UPDATEs over 100,000 rows)."""
+    return TierOverride.objects.filter(
+        Q(created_at__gte=moment) | Q(removed_at__gte=moment)
+    ).exists()
 
 
 def _sync_overrides(run: ScoreRun) -> None:
