@@ -8,10 +8,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from kam.cli.base import CommandFailed, Context, console
-from kam.demo.generate import DEFAULT_ACCOUNTS, DEFAULT_LINES, DEFAULT_SEED, DemoSpec
+from kam.demo.defaults import DEFAULT_ACCOUNTS, DEFAULT_LINES, DEFAULT_SEED
 from kam.demo.people import DEMO_PASSWORD
 
 if TYPE_CHECKING:
+    from kam.demo.generate import DemoSpec
     from kam.demo.services import DemoLoadResult, Progress
 
 MAX_ACCOUNTS = 1_000_000
@@ -101,6 +102,8 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _spec(args: argparse.Namespace) -> DemoSpec:
+    from kam.demo.generate import DemoSpec
+
     if not 10 <= args.accounts <= MAX_ACCOUNTS:
         raise CommandFailed(f"--accounts must be between 10 and {MAX_ACCOUNTS:,}")
     if not 100 <= args.lines <= MAX_LINES:
