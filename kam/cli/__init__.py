@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "kam.cli.check",
     "kam.cli.users",
     "kam.cli.scoring",
+    "kam.cli.scorecards",
     "kam.cli.accounts",
 )
 
