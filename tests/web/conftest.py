@@ -59,3 +59,7 @@ def committed_sales(db) -> Callable[[Iterable[SaleLine]], ImportBatch]:
         )
 
     return _commit
+
+
+# Browser tests of this folder (Playwright on Debian's Chromium).
+from tests.browser import browser, page  # noqa: E402, F401

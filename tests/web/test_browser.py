@@ -3,92 +3,19 @@ pytest-django's live server. Set KAM_SCREENSHOT_DIR to keep screenshots of the p
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import pytest
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from kam.core.charts import add_months, month_start
 from kam.sales.models import BatchStatus, ImportBatch
+from tests.browser import BROWSER_TEST_MARKS, screenshot, sign_in
 from tests.factories import AccountFactory, assign
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-# around it are still synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-# serialized_rollback: a live-server test empties the database afterwards; this puts the
-# role groups (made by a data migration) back for the tests that follow.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "pw-Secret-123"  # tests.factories.make_user
-
-
-@pytest.fixture(scope="session")
-def browser(django_db_setup) -> Iterator[Browser]:
-    snapshot = getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
-    with sync_playwright() as playwright:
-        # Django keeps its connections in a context variable, and Playwright's sync API
-        # runs the rest of this thread in a new context, with new connection objects.
-        # Hand the new default connection the database snapshot that serialized_rollback
-        # restores after each live-server test, or the role groups would be lost.
-        if snapshot is not None:
-            connections[DEFAULT_DB_ALIAS]._test_serialized_contents = snapshot
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    # Any uncaught script error fails the test: a chart that silently fails to draw is a bug.
-    script_errors: list[str] = []
-    tab.on("pageerror", lambda error: script_errors.append(str(error)))
-    tab.on(
-        "response",
-        lambda response: (
-            script_errors.append(f"{response.status} {response.url}")
-            if response.status >= 400
-            else None
-        ),
-    )
-    yield tab
-    context.close()
-    assert script_errors == []
-
-
-def screenshot(page: Page, name: str) -> None:
-    folder = os.environ.get("KAM_SCREENSHOT_DIR")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Accounts", level=1)).to_be_visible()
+pytestmark = BROWSER_TEST_MARKS
 
 
 def test_browse_filter_open_account_chart_and_switch_language(

@@ -112,3 +112,7 @@ def book(db, kam_user, other_kam) -> Book:
     scorecard = scorecard_create(name="simple", definition=SIMPLE, user=None)
     run = score_and_apply(scorecard)
     return Book(alpha, bravo, charlie, delta, scorecard, run)
+
+
+# Browser tests of this folder (Playwright on Debian's Chromium).
+from tests.browser import browser, page  # noqa: E402, F401

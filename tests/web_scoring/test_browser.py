@@ -3,74 +3,14 @@ pytest-django's live server. Set KAM_SCREENSHOT_DIR to keep screenshots of the p
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.browser import BROWSER_TEST_MARKS, PASSWORD, screenshot
 from tests.web_scoring.conftest import Book
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-# around it are still synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "pw-Secret-123"  # tests.factories.make_user
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup) -> Iterator[Browser]:
-    snapshot = getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
-    with sync_playwright() as playwright:
-        # Playwright's sync API runs the rest of this thread in a new context, with new
-        # connection objects: hand them the snapshot serialized_rollback restores.
-        if snapshot is not None:
-            connections[DEFAULT_DB_ALIAS]._test_serialized_contents = snapshot
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    # Any uncaught script error or failed request fails the test.
-    problems: list[str] = []
-    tab.on("pageerror", lambda error: problems.append(str(error)))
-    tab.on(
-        "response",
-        lambda response: (
-            problems.append(f"{response.status} {response.url}") if response.status >= 400 else None
-        ),
-    )
-    yield tab
-    context.close()
-    assert problems == []
-
-
-def screenshot(page: Page, name: str) -> None:
-    folder = os.environ.get("KAM_SCREENSHOT_DIR")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+pytestmark = BROWSER_TEST_MARKS
 
 
 def test_key_accounts_score_page_and_live_preview_in_the_editor(
