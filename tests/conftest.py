@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractUser
+from django.test import Client
 from django.utils import translation
 
 from tests.factories import make_user
@@ -14,7 +15,8 @@ from tests.factories import make_user
 
 @pytest.fixture(autouse=True)
 def private_kam_home(settings, tmp_path: Path) -> Path:
-    """Every test gets its own ledger and upload folders."""
+    """Every test gets its own home: ledger, uploads and caches."""
+    settings.KAM_HOME = tmp_path  # the feature and run caches live under it
     settings.KAM_LEDGER_DIR = tmp_path / "ledger"
     settings.KAM_UPLOAD_DIR = tmp_path / "uploads"
     return tmp_path
@@ -56,3 +58,14 @@ def analyst(db) -> AbstractUser:
 @pytest.fixture
 def marketing(db) -> AbstractUser:
     return make_user("marketing", "mark")
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[..., Client]:
+    """Log the test client in as a user and return it."""
+
+    def _login(user: AbstractUser) -> Client:
+        client.force_login(user)
+        return client
+
+    return _login

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -18,11 +17,6 @@ from tests.scoring.conftest import AS_OF, SIMPLE, Book, make_book, sell
 pytestmark = pytest.mark.django_db
 
 SCORES = "/api/v1/account-scores/"
-
-
-@pytest.fixture(autouse=True)
-def private_cache(settings, tmp_path: Path) -> None:
-    settings.KAM_HOME = tmp_path
 
 
 def _score_and_apply() -> ScoreRun:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -15,11 +14,6 @@ from tests.factories import assign
 from tests.scoring.conftest import AS_OF, SIMPLE, Book, make_book
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def private_cache(settings, tmp_path: Path) -> None:
-    settings.KAM_HOME = tmp_path
 
 
 @pytest.fixture

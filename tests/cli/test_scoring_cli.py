@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 AS_OF = ["--as-of", "2026-06-15"]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(settings, tmp_path: Path) -> None:
-    settings.KAM_HOME = tmp_path
-
-
 @pytest.fixture
 def book(db) -> Book:
     return make_book()

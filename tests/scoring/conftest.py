@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -30,13 +29,6 @@ SIMPLE: dict[str, Any] = {
     ],
     "default_tier": "standard",
 }
-
-
-@pytest.fixture(autouse=True)
-def private_cache(settings, tmp_path: Path) -> Path:
-    """The feature cache lives under KAM_HOME: one per test."""
-    settings.KAM_HOME = tmp_path
-    return tmp_path
 
 
 def sell(*lines: tuple[str, str, date, float], name: str = "test sales") -> None:
@@ -67,6 +59,16 @@ class Book:
     d: Account
 
 
+# The book's order lines (account, order, date, amount); also used by tests/web_scoring.
+BOOK_SALES: tuple[tuple[str, str, date, float], ...] = (
+    ("A", "O1", date(2026, 1, 10), 1000.0),
+    ("A", "O2", date(2026, 3, 10), 500.0),
+    ("B", "O3", date(2025, 9, 1), 1000.0),
+    ("C", "O4", date(2026, 5, 2), 100.0),
+    ("C", "O5", date(2025, 2, 2), 300.0),
+)
+
+
 def make_book() -> Book:
     """The four accounts of :class:`Book` and their order lines, stored."""
     accounts = Book(
@@ -75,13 +77,7 @@ def make_book() -> Book:
         c=AccountFactory(external_id="C", name="Charlie"),
         d=AccountFactory(external_id="D", name="Delta"),
     )
-    sell(
-        ("A", "O1", date(2026, 1, 10), 1000.0),
-        ("A", "O2", date(2026, 3, 10), 500.0),
-        ("B", "O3", date(2025, 9, 1), 1000.0),
-        ("C", "O4", date(2026, 5, 2), 100.0),
-        ("C", "O5", date(2025, 2, 2), 300.0),
-    )
+    sell(*BOOK_SALES)
     return accounts
 
 

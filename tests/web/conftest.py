@@ -8,22 +8,9 @@ from datetime import date
 import polars as pl
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from kam.ledger import ParquetLedger
 from kam.sales.models import BatchStatus, ImportBatch, ImportKind
-
-
-@pytest.fixture
-def login(client: Client) -> Callable[..., Client]:
-    """Log the test client in as a user and return it."""
-
-    def _login(user) -> Client:
-        client.force_login(user)
-        return client
-
-    return _login
-
 
 SaleLine = tuple[str, str, date, float, float]  # account, order, date, amount, margin
 

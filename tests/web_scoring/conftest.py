@@ -3,71 +3,16 @@ real import path and scored by the real services, with a run in force."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
 
-import polars as pl
 import pytest
-from django.test import Client
 
 from kam.accounts.models import Account
-from kam.sales.services import sales_import_frame
 from kam.scoring.models import Scorecard, ScoreRun
 from kam.scoring.services import score_run_apply, score_run_create, scorecard_create
 from tests.factories import AccountFactory, assign
-
-AS_OF = date(2026, 6, 15)
-
-# Revenue (percentile rank, 60 %) and orders (min–max, 40 %): the best account is key,
-# a score of 40 or more strategic, the others standard.
-SIMPLE: dict[str, Any] = {
-    "criteria": [
-        {"feature": "revenue_12m", "weight": 60, "normalisation": "percentile"},
-        {"feature": "orders_12m", "weight": 40, "normalisation": "minmax"},
-    ],
-    "tier_rules": [
-        {"tier": "key", "top_n": 1},
-        {"tier": "strategic", "min_score": 40},
-    ],
-    "default_tier": "standard",
-}
-
-
-@pytest.fixture(autouse=True)
-def private_cache(settings, tmp_path: Path) -> Path:
-    """The feature cache lives under KAM_HOME: one per test."""
-    settings.KAM_HOME = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def login(client: Client) -> Callable[..., Client]:
-    """Log the test client in as a user and return it."""
-
-    def _login(user) -> Client:
-        client.force_login(user)
-        return client
-
-    return _login
-
-
-def sell(*lines: tuple[str, str, date, float]) -> None:
-    """Import order lines (account, order, date, amount) through the real import path."""
-    frame = pl.DataFrame(
-        {
-            "account_id": [line[0] for line in lines],
-            "order_id": [line[1] for line in lines],
-            "order_date": [line[2] for line in lines],
-            "product": ["P1"] * len(lines),
-            "quantity": [1.0] * len(lines),
-            "amount": [line[3] for line in lines],
-        }
-    )
-    result = sales_import_frame(frame=frame, source_name="web scoring tests", user=None)
-    assert result.ok, result.errors
+from tests.scoring.conftest import AS_OF, BOOK_SALES, SIMPLE, sell
 
 
 @dataclass
@@ -102,13 +47,7 @@ def book(db, kam_user, other_kam) -> Book:
     assign(alpha, kam_user)
     assign(charlie, kam_user)
     assign(bravo, other_kam)
-    sell(
-        ("A", "O1", date(2026, 1, 10), 1000.0),
-        ("A", "O2", date(2026, 3, 10), 500.0),
-        ("B", "O3", date(2025, 9, 1), 1000.0),
-        ("C", "O4", date(2026, 5, 2), 100.0),
-        ("C", "O5", date(2025, 2, 2), 300.0),
-    )
+    sell(*BOOK_SALES)
     scorecard = scorecard_create(name="simple", definition=SIMPLE, user=None)
     run = score_and_apply(scorecard)
     return Book(alpha, bravo, charlie, delta, scorecard, run)
