@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kam.assignments",
     "kam.sales",
     "kam.scoring",
+    "kam.engagement",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -123,3 +124,124 @@ class Account(models.Model):
     @property
     def is_international(self) -> bool:
         return len((set(self.countries_of_operation) | {self.country}) - {""}) >= 2
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    ECONOMIC_BUYER = "economic_buyer", _("Economic buyer")
+    INFLUENCER = "influencer", _("Influencer")
+    CHAMPION = "champion", _("Champion / sponsor")
+    USER = "user", _("User")
+    BLOCKER = "blocker", _("Blocker")
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    OPPONENT = "opponent", _("Opponent")
+
+
+class Contact(models.Model):
+    """A person at an account, with their stakeholder profile: their role in the buying
+    decision, their influence (1–5), their attitude toward us, whom they report to (the
+    account's org chart) and whether they may receive mailings.
+
+    A contact who left the company keeps their row (``left_on`` is set): the history of
+    activities and the "champion left" alert need it. The last contact date is not stored:
+    it is read from the activities.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("account")
+    )
+    external_id = models.CharField(
+        _("external id"),
+        max_length=64,
+        blank=True,
+        help_text=_("The contact's identifier in your source system, unique per account."),
+    )
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    buying_role = models.CharField(
+        _("role in the buying decision"), max_length=20, choices=BuyingRole.choices, blank=True
+    )
+    influence = models.PositiveSmallIntegerField(
+        _("influence"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 (little) to 5 (decisive)."),
+    )
+    attitude = models.CharField(
+        _("attitude toward us"),
+        max_length=10,
+        choices=Attitude.choices,
+        default=Attitude.NEUTRAL,
+    )
+    reports_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="direct_reports",
+        verbose_name=_("reports to"),
+    )
+    do_not_mail = models.BooleanField(
+        _("do not mail"),
+        default=False,
+        help_text=_("The contact refused mailings: campaigns skip them."),
+    )
+    left_on = models.DateField(
+        _("left the company on"),
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=~Q(external_id=""),
+                name="contact_external_id_unique_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None
+
+    def clean(self) -> None:
+        if self.reports_to_id is None:
+            return
+        if self.pk is not None and self.reports_to_id == self.pk:
+            raise ValidationError({"reports_to": _("A contact cannot report to themselves.")})
+        boss = Contact.objects.filter(pk=self.reports_to_id).values("account_id").first()
+        if boss is not None and boss["account_id"] != self.account_id:
+            raise ValidationError(
+                {"reports_to": _("A contact can only report to someone of the same account.")}
+            )
+        self._check_no_cycle()
+
+    def _check_no_cycle(self) -> None:
+        seen: set[int] = set()
+        boss_id: int | None = self.reports_to_id
+        while boss_id is not None:
+            if self.pk is not None and boss_id == self.pk:
+                raise ValidationError({"reports_to": _("This would make a reporting cycle.")})
+            if boss_id in seen:
+                raise ValidationError({"reports_to": _("The reporting chain already has a cycle.")})
+            seen.add(boss_id)
+            boss_id = (
+                Contact.objects.filter(pk=boss_id).values_list("reports_to_id", flat=True).first()
+            )
