@@ -10,9 +10,11 @@ one with the best score (in points):
                  + Σ over support members of SUPPORT_SHARE × the same fit points
     continuity   + Σ over accounts kept with their current lead of ``continuity``
                  + Σ over support members kept of SUPPORT_SHARE × ``continuity``
-    − balance    balance × Σ over managers |V_m − T_m| / mean account value, where V_m is
-                 the value of the accounts m leads and T_m = total value × capacity_m /
-                 total capacity (the capacity-proportional share)
+    − balance    balance × Σ over managers max(0, |V_m − T_m| − band × T_m) / mean account
+                 value, where V_m is the value of the accounts m leads, T_m = total value ×
+                 capacity_m / total capacity (the capacity-proportional share) and band
+                 (``balance_band``, 10 %) the tolerance within which a portfolio counts
+                 as balanced
 
 so an account changes lead only when the move gains more than ``continuity`` points (a
 tie keeps today's lead), and
@@ -27,13 +29,24 @@ missing, and proposes no line at all (never a silent partial answer).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
+import time
 from collections import defaultdict
 
+from kam.domain.assignment_lp import (
+    greedy_assignment,
+    improved_assignment,
+    objective_value,
+    rounded_assignment,
+    solve_relaxation,
+)
 from kam.domain.assignment_model import (
+    Hint,
     ScaledAccount,
     ScaledProblem,
+    SolverOutcome,
     solve_assignment,
     solve_max_placement,
 )
@@ -91,6 +104,11 @@ from kam.domain.assignment_problem import (
 WORK_SCALE = 100
 POINT_SCALE = 1_000_000
 VALUE_SCALE = 100
+# An answer within this many model units (0.01 point) of the bound is called optimal: the
+# tie-breaking units (< 0.0001 point per account) are not a difference anyone can see.
+OPTIMAL_WITHIN = POINT_SCALE // 100
+# Relative slack added to the linear relaxation's optimum before it is used as a bound.
+LP_TOLERANCE = 1e-7
 
 
 def _folded(values: tuple[str, ...]) -> set[str]:
@@ -179,13 +197,15 @@ def _scale(problem: AssignmentProblem, managers: dict[str, Manager]) -> ScaledPr
         )
     total_capacity = sum(m.capacity for m in problem.managers)
     value_units = sum(a.value for a in accounts)
+    targets = tuple(
+        round(value_units * m.capacity / total_capacity) if total_capacity else 0
+        for m in problem.managers
+    )
     return ScaledProblem(
         accounts=tuple(accounts),
         capacities=tuple(math.floor(m.capacity * WORK_SCALE + TOLERANCE) for m in problem.managers),
-        targets=tuple(
-            round(value_units * m.capacity / total_capacity) if total_capacity else 0
-            for m in problem.managers
-        ),
+        targets=targets,
+        bands=tuple(math.floor(t * weights.balance_band) for t in targets),
         balance_coef=round(weights.balance * POINT_SCALE / VALUE_SCALE),
         time_limit_s=problem.time_limit_s,
         gap_limit=problem.gap_limit,
@@ -245,10 +265,10 @@ def _terms(
     balance = 0.0
     if total_value > 0 and total_capacity > 0 and weights.balance:
         mean_value = total_value / len(problem.accounts)
-        spread = sum(
-            abs(led[m.manager_id] - total_value * m.capacity / total_capacity)
-            for m in problem.managers
-        )
+        spread = 0.0
+        for m in problem.managers:
+            target = total_value * m.capacity / total_capacity
+            spread += max(0.0, abs(led[m.manager_id] - target) - target * weights.balance_band)
         balance = weights.balance * spread / mean_value
     return ObjectiveTerms(
         fit=round(fit, 6),
@@ -314,13 +334,72 @@ def _lines(
     return tuple(lines)
 
 
+def _today(scaled: ScaledProblem) -> Hint:
+    """Today's leads and support where they still fit, completed greedily."""
+    return greedy_assignment(
+        scaled,
+        [a.hint_lead for a in scaled.accounts],
+        [a.hint_support for a in scaled.accounts],
+    )
+
+
+def _solve(scaled: ScaledProblem) -> SolverOutcome:
+    """The linear relaxation first: its rounding (or today's assignment, completed),
+    improved by local moves, is the answer when the relaxation proves it optimal;
+    otherwise CP-SAT searches from the better of the two for the rest of the time limit,
+    stopping once within the gap limit, and the bound is the tighter of the relaxation's
+    and CP-SAT's. See :mod:`kam.domain.assignment_lp`."""
+    started = time.perf_counter()
+    relaxation = solve_relaxation(scaled)
+    if relaxation is None:  # no fractional assignment: no integer one either
+        empty = tuple(None for _ in scaled.accounts)
+        seconds = time.perf_counter() - started
+        return SolverOutcome("infeasible", empty, tuple(() for _ in empty), 0, 0, seconds)
+    # The LP optimum is exact to its tolerances; this slack keeps the bound an upper bound.
+    slack = LP_TOLERANCE * max(1.0, abs(relaxation.bound))
+    bound = relaxation.bound + slack
+    starts = [
+        improved_assignment(scaled, *h)
+        for h in (rounded_assignment(scaled, relaxation), _today(scaled))
+        if None not in h[0]
+    ]
+    best = max(starts, key=lambda h: objective_value(scaled, *h), default=None)
+    if best is not None and bound - objective_value(scaled, *best) <= OPTIMAL_WITHIN + slack:
+        # proven optimal by the relaxation: nothing for CP-SAT to do
+        return SolverOutcome(
+            "optimal",
+            tuple(best[0]),
+            tuple(best[1]),
+            objective_value(scaled, *best),
+            relaxation.bound,
+            time.perf_counter() - started,
+        )
+    remaining = max(0.5, scaled.time_limit_s - (time.perf_counter() - started))
+    outcome = solve_assignment(dataclasses.replace(scaled, time_limit_s=remaining), hint=best)
+    seconds = time.perf_counter() - started
+    if outcome.status == "unknown" and best is not None:  # CP-SAT found nothing better
+        value = objective_value(scaled, *best)
+        return SolverOutcome("feasible", tuple(best[0]), tuple(best[1]), value, bound, seconds)
+    if outcome.status not in ("optimal", "feasible"):
+        return dataclasses.replace(outcome, seconds=seconds)
+    best_bound = min(outcome.best_bound, bound)
+    # CP-SAT says "optimal" also when it stopped at the gap limit: only a closed gap is.
+    proven = best_bound - outcome.objective <= OPTIMAL_WITHIN
+    return dataclasses.replace(
+        outcome,
+        status="optimal" if proven else "feasible",
+        best_bound=max(best_bound, outcome.objective),
+        seconds=seconds,
+    )
+
+
 def _infeasible(
     problem: AssignmentProblem, scaled: ScaledProblem, shortfall: dict[str, float], seconds: float
 ) -> AssignmentProposal:
     """Explain an infeasible problem: the accounts the best partial placement (most
     workload placed) leaves out, and per kind the capacity missing: the demand of those
     accounts, never less than the aggregate shortfall."""
-    relaxed = solve_max_placement(scaled)
+    relaxed = solve_max_placement(scaled, hint=_today(scaled))
     unplaced: tuple[UnplacedAccount, ...] = ()
     missing = dict(shortfall)
     message = "not enough capacity to place every account"
@@ -360,7 +439,14 @@ def propose_assignment(problem: AssignmentProblem) -> AssignmentProposal:
     there is not enough capacity, which accounts cannot be placed and how much capacity is
     missing. Raises ``AssignmentInputError`` on malformed input or an impossible pin."""
     managers = validate_problem(problem)
-    for name in ("fit_sector", "fit_language", "fit_country", "continuity", "balance"):
+    for name in (
+        "fit_sector",
+        "fit_language",
+        "fit_country",
+        "continuity",
+        "balance",
+        "balance_band",
+    ):
         weight = getattr(problem.weights, name)
         if not is_number(weight) or weight < 0:
             raise AssignmentInputError(f"weights.{name}: must be a number ≥ 0 (got {weight!r})")
@@ -368,7 +454,7 @@ def propose_assignment(problem: AssignmentProblem) -> AssignmentProposal:
     shortfall = aggregate_shortfall(problem)
     if shortfall:
         return _infeasible(problem, scaled, shortfall, 0.0)
-    outcome = solve_assignment(scaled)
+    outcome = _solve(scaled)
     if outcome.status == "infeasible":
         return _infeasible(problem, scaled, {}, outcome.seconds)
     if outcome.status == "unknown":

@@ -51,6 +51,12 @@ class ScaledProblem:
     balance_coef: int
     time_limit_s: float
     gap_limit: float
+    # Per manager, the value off target that costs nothing (same units as targets).
+    bands: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.bands:
+            object.__setattr__(self, "bands", tuple(0 for _ in self.targets))
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,21 @@ class SolverOutcome:
     seconds: float
 
 
+# An assignment by account: lead manager index (None = unplaced), support member indexes.
+Leads = list[int | None]
+Support = list[tuple[int, ...]]
+Hint = tuple[Leads, Support]
+
+
+def excess(led: int, target: int, band: int) -> int:
+    """How far a portfolio's value is outside ``target ± band`` (0 inside)."""
+    return max(0, abs(led - target) - band)
+
+
 class _Model:
     """The variables and hard rules shared by both models."""
 
-    def __init__(self, problem: ScaledProblem, *, must_place_all: bool) -> None:
+    def __init__(self, problem: ScaledProblem, *, must_place_all: bool, hint: Hint | None) -> None:
         self.problem = problem
         self.model = cp_model.CpModel()
         self.lead: list[dict[int, cp_model.IntVar]] = []
@@ -111,48 +128,21 @@ class _Model:
                     cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [w for _, w in terms])
                     <= problem.capacities[m]
                 )
-        self._hint()
+        if hint is not None:
+            self._hint(*hint)
 
-    def _hint(self) -> None:
-        """A greedy start: pinned leads, then today's lead when it still has room, else
-        the best-scoring manager with room; biggest accounts first. Without a complete
-        start CP-SAT may find no solution at all in time on tight capacities."""
-        problem = self.problem
-        room = list(problem.capacities)
-        order = sorted(
-            range(len(problem.accounts)),
-            # pinned first, then today's leads, then those only a GAM may lead, the biggest
-            key=lambda a: (
-                problem.accounts[a].pinned is None,
-                problem.accounts[a].hint_lead not in self.lead[a],
-                len(self.lead[a]),
-                -problem.accounts[a].workload,
-                a,
-            ),
-        )
-        for a in order:
-            account = problem.accounts[a]
-            lead, support = self.lead[a], self.support[a]
-            fits = [m for m in lead if room[m] >= account.workload]
-            if not fits:
+    def _hint(self, leads: Leads, support: Support) -> None:
+        """Start the search from a complete assignment (without one CP-SAT may find no
+        solution at all in time on tight capacities)."""
+        for a, lead in enumerate(self.lead):
+            chosen = leads[a]
+            if chosen is None or chosen not in lead:
                 continue
-            chosen = account.hint_lead if account.hint_lead in fits else None
-            if chosen is None:
-                chosen = max(fits, key=lambda m: (account.lead_points.get(m, 0), room[m], -m))
-            helpers = sorted(
-                (m for m in support if m != chosen and room[m] >= account.support_workload),
-                key=lambda m: (m not in account.hint_support, -account.support_points[m], m),
-            )[: account.support_needed]
-            if len(helpers) < account.support_needed:
-                continue
-            room[chosen] -= account.workload
-            for m in helpers:
-                room[m] -= account.support_workload
             self.hinted_lead[a] = chosen
             for m, var in lead.items():
                 self.model.add_hint(var, m == chosen)
-            for m, var in support.items():
-                self.model.add_hint(var, m in helpers)
+            for m, var in self.support[a].items():
+                self.model.add_hint(var, m in support[a])
 
     def solve(self) -> SolverOutcome:
         solver = cp_model.CpSolver()
@@ -195,9 +185,10 @@ class _Model:
         )
 
 
-def solve_assignment(problem: ScaledProblem) -> SolverOutcome:
-    """Place every account, maximising fit + continuity − balance × Σ |value − target|."""
-    built = _Model(problem, must_place_all=True)
+def solve_assignment(problem: ScaledProblem, hint: Hint | None = None) -> SolverOutcome:
+    """Place every account, maximising fit + continuity − balance × Σ excess over band,
+    starting from ``hint`` (a complete assignment) when given."""
+    built = _Model(problem, must_place_all=True, hint=hint)
     model = built.model
     variables: list[cp_model.IntVar] = []
     coefficients: list[int] = []
@@ -218,8 +209,9 @@ def solve_assignment(problem: ScaledProblem) -> SolverOutcome:
             deviation = model.new_int_var(0, total_value + problem.targets[m], f"deviation_{m}")
             deviations.append(deviation)
             led = cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [w for _, w in terms])
-            model.add(deviation >= led - problem.targets[m])
-            model.add(deviation >= problem.targets[m] - led)
+            band = problem.bands[m]
+            model.add(deviation >= led - problem.targets[m] - band)
+            model.add(deviation >= problem.targets[m] - band - led)
             variables.append(deviation)
             coefficients.append(-problem.balance_coef)
         if deviations and len(built.hinted_lead) == len(problem.accounts):
@@ -227,14 +219,15 @@ def solve_assignment(problem: ScaledProblem) -> SolverOutcome:
             for a, m in built.hinted_lead.items():
                 hinted[m] += problem.accounts[a].value
             for m, target in enumerate(problem.targets):
-                model.add_hint(deviations[m], abs(hinted[m] - target))
+                model.add_hint(deviations[m], excess(hinted[m], target, problem.bands[m]))
     model.maximize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
     return built.solve()
 
 
-def solve_max_placement(problem: ScaledProblem) -> SolverOutcome:
-    """Place as much workload as the hard rules allow (pinned accounts always placed)."""
-    built = _Model(problem, must_place_all=False)
+def solve_max_placement(problem: ScaledProblem, hint: Hint | None = None) -> SolverOutcome:
+    """Place as much workload as the hard rules allow (pinned accounts always placed),
+    starting from ``hint`` (a partial assignment) when given."""
+    built = _Model(problem, must_place_all=False, hint=hint)
     built.model.maximize(
         cp_model.LinearExpr.weighted_sum(
             built.placed, [account.workload for account in problem.accounts]

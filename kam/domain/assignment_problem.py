@@ -66,6 +66,9 @@ class AssignmentWeights:
     fit_country: float = 1.0
     continuity: float = 5.0
     balance: float = 1.0
+    # A portfolio within ± this share of its target value counts as balanced (no penalty):
+    # values come in lumps (accounts), so an exact split is neither possible nor useful.
+    balance_band: float = 0.10
 
 
 @dataclass(frozen=True)
