@@ -31,13 +31,17 @@ def account_assign(
             account=account, ended_at__isnull=True
         )
         if role == AssignmentRole.LEAD:
-            current.filter(role=AssignmentRole.LEAD).exclude(manager=manager).update(ended_at=now)
+            current.filter(role=AssignmentRole.LEAD).exclude(manager=manager).update(
+                ended_at=now, end_reason=reason[:300], ended_by=by
+            )
         existing = current.filter(manager=manager).first()
         if existing is not None:
             if existing.role == role and existing.pinned == pinned:
                 return existing
             existing.ended_at = now
-            existing.save(update_fields=["ended_at"])
+            existing.end_reason = reason[:300]
+            existing.ended_by = by
+            existing.save(update_fields=["ended_at", "end_reason", "ended_by"])
         assignment = AccountAssignment(
             account=account,
             manager=manager,

@@ -28,6 +28,7 @@ from django.contrib.auth.models import User
 
 from kam.accounts.models import Account
 from kam.accounts.services import accounts_import_frame
+from kam.assignments.proposals import proposal_apply, proposal_create
 from kam.assignments.services import account_assign
 from kam.core.models import ManagerProfile
 from kam.core.services import user_create
@@ -90,6 +91,7 @@ class DemoLoadResult:
     logins: tuple[DemoLogin, ...] = ()
     score_run: int | None = None
     key_tier: int = 0
+    proposal: int | None = None
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -158,6 +160,9 @@ def demo_load(
     scored = score_run_create(as_of=spec.as_of, user=None)
     assert scored.run is not None  # not a dry run
     run = score_run_apply(run=scored.run, user=None)
+    # assignments: the optimiser's proposal for the key accounts, applied as a director
+    # would (every key account led, nobody over capacity, international ones by GAMs)
+    proposal = proposal_apply(proposal=proposal_create(user=None), user=None)
     say("done", 1.0)
     return DemoLoadResult(
         loaded=True,
@@ -176,6 +181,7 @@ def demo_load(
         logins=tuple(logins),
         score_run=run.pk,
         key_tier=int(run.stats.get("tiers", {}).get("key", 0)),
+        proposal=proposal.pk,
         seconds=round(time.monotonic() - started, 2),
     )
 

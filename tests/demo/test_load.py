@@ -12,6 +12,9 @@ from django.contrib.auth.models import User
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list
 from kam.assignments.models import AccountAssignment
+from kam.assignments.policy import policy_get
+from kam.assignments.problem import problem_build
+from kam.assignments.proposals import proposal_compute
 from kam.core.models import ManagerProfile
 from kam.core.roles import Role
 from kam.demo.generate import DemoSpec
@@ -19,6 +22,7 @@ from kam.demo.people import DEMO_PASSWORD, DEMO_USERS
 from kam.demo.services import DemoRefused, demo_load
 from kam.sales.models import ImportBatch
 from kam.sales.selectors import ledger_table
+from kam.scoring.selectors import run_in_force
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -65,25 +69,34 @@ def test_the_team_lead_has_reports_and_sees_their_accounts():
     assert account_list(user=kam).count() == kam.assignments.filter(ended_at__isnull=True).count()
 
 
-def test_the_largest_accounts_get_a_lead_within_capacity_international_ones_a_gam():
-    # given the loaded demo
-    result = demo_load(spec=SPEC)
+@pytest.mark.parametrize("spec", [SPEC, DemoSpec(as_of=SPEC.as_of)], ids=["small", "default"])
+def test_every_key_account_gets_a_lead_within_capacity_international_ones_a_gam(spec):
+    # given the loaded demo (the default one is what `make run` shows)
+    demo_load(spec=spec)
+    context = problem_build(policy_get(), run_in_force())
+    key = {pk for pk, placed in context.placed.items() if placed.tier == "key"}
+    assert key
     current = list(
         AccountAssignment.objects.filter(ended_at__isnull=True).select_related(
-            "account", "manager__manager_profile"
+            "manager__manager_profile"
         )
     )
-    # then about a fifth of the accounts have a lead, and every lead is within capacity
-    assert len(current) == result.assignments == result.key_accounts == 12
-    per_manager = Counter(a.manager_id for a in current)
-    for assignment in current:
-        assert per_manager[assignment.manager_id] <= assignment.manager.manager_profile.capacity
-    # and accounts operating in three countries or more went to GAMs, the others to KAMs
-    international = [a for a in current if len(a.account.countries_of_operation) >= 3]
+    # then every key account has a lead, and only key accounts have one
+    leads = {a.account_id: a.manager for a in current if a.role == "lead"}
+    assert set(leads) == key
+    # and no manager is over capacity (workloads of the assignment policy)
+    load: Counter[int] = Counter()
+    for account_id, manager in leads.items():
+        load[manager.pk] += context.placed[account_id].workload
+    for manager in {m.pk: m for m in leads.values()}.values():
+        assert load[manager.pk] <= float(manager.manager_profile.capacity) + 1e-9
+    # and international accounts are led by GAMs
+    international = {pk for pk in key if context.placed[pk].international}
     assert international
-    for assignment in current:
-        expected = "GAM" if assignment in international else "KAM"
-        assert assignment.manager.manager_profile.kind == expected
+    assert {leads[pk].manager_profile.kind for pk in international} == {"GAM"}
+    # and a second proposal, with no data change, moves nothing
+    again = proposal_compute(user=None)
+    assert again.counts() == {"kept": len(key), "moved": 0, "new": 0, "unassigned": 0}
 
 
 def test_if_empty_does_nothing_the_second_time_and_without_it_the_demo_refuses():
