@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "kam.cli.scoring",
     "kam.cli.scorecards",
     "kam.cli.accounts",
+    "kam.cli.assign",
 )
 
 
