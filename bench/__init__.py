@@ -13,4 +13,5 @@ from __future__ import annotations
 BENCHMARKS: dict[str, str] = {
     "import": "bench.imports",
     "scoring": "bench.scoring",
+    "assignment": "bench.assignment_timing",
 }

@@ -92,3 +92,14 @@ def test_an_unknown_benchmark_is_a_usage_error(tmp_path: Path):
     with pytest.raises(SystemExit) as exit_info:
         main(["nonsense", "--dir", str(tmp_path)])
     assert exit_info.value.code == 2
+
+
+def test_the_assignment_benchmark_measures_time_gap_and_moves():
+    from bench.assignment_timing import measure
+
+    result = measure(120, 10)
+    assert result["status"] in ("optimal", "feasible")
+    assert 0 <= result["gap"] <= 0.01
+    assert result["seconds"] > 0
+    assert result["objective"] <= result["best_bound"] + 1e-3
+    assert sum(result["moves"].values()) == 120
