@@ -107,9 +107,6 @@ VALUE_SCALE = 100
 # An answer within this many model units (0.01 point) of the bound is called optimal: the
 # tie-breaking units (< 0.0001 point per account) are not a difference anyone can see.
 OPTIMAL_WITHIN = POINT_SCALE // 100
-# Above this many Booleans, a start the relaxation proves within the gap limit is the
-# answer; below, CP-SAT tries to close the gap (cheap on small models).
-CP_SAT_CLOSES_UP_TO = 20_000
 # Relative slack added to the linear relaxation's optimum before it is used as a bound.
 LP_TOLERANCE = 1e-7
 
@@ -346,21 +343,12 @@ def _today(scaled: ScaledProblem) -> Hint:
     )
 
 
-def _variables(scaled: ScaledProblem) -> int:
-    """The number of Booleans of the CP-SAT model."""
-    return sum(
-        len(a.lead_points) + (len(scaled.capacities) if a.support_needed else 0)
-        for a in scaled.accounts
-    )
-
-
 def _solve(scaled: ScaledProblem) -> SolverOutcome:
     """The linear relaxation first: its rounding (or today's assignment, completed),
-    improved by local moves, is the answer when the relaxation proves it optimal, or —
-    on a large model — within the gap limit; otherwise CP-SAT searches from the better
-    of the two for the rest of the time limit, stopping once within the gap limit, and
-    the bound is the tighter of the relaxation's and CP-SAT's. Small models thus always
-    get CP-SAT's closer answer (it takes milliseconds there). See
+    improved by local moves, is the answer when the relaxation proves it within the gap
+    limit (optimal when the gap is closed); otherwise CP-SAT searches from the better of
+    the two for the rest of the time limit, stopping once within the gap limit of the
+    tighter of the two bounds (the relaxation's and its own). See
     :mod:`kam.domain.assignment_lp`."""
     started = time.perf_counter()
     relaxation = solve_relaxation(scaled)
@@ -387,11 +375,11 @@ def _solve(scaled: ScaledProblem) -> SolverOutcome:
             relaxation.bound,
             time.perf_counter() - started,
         )
-    if best is not None and _variables(scaled) > CP_SAT_CLOSES_UP_TO:
+    if best is not None:
         value = objective_value(scaled, *best)
         if (bound - value) / max(1.0, abs(value)) <= scaled.gap_limit:
-            # proven within the gap limit by the relaxation: on a model this size CP-SAT
-            # would spend seconds loading it to prove the same (measured on 1,000 × 80)
+            # proven within the gap limit by the relaxation: CP-SAT would only spend
+            # seconds loading the model to prove the same (measured on 1,000 × 80)
             return SolverOutcome(
                 "feasible",
                 tuple(best[0]),
@@ -401,10 +389,12 @@ def _solve(scaled: ScaledProblem) -> SolverOutcome:
                 time.perf_counter() - started,
             )
     remaining = max(0.5, scaled.time_limit_s - (time.perf_counter() - started))
-    # a small model is solved to the end (milliseconds); a large one to the gap limit
-    gap_limit = 0.0 if _variables(scaled) <= CP_SAT_CLOSES_UP_TO else scaled.gap_limit
+    # CP-SAT's own bound is often weaker than the relaxation's: stop it as soon as a
+    # solution is within the gap limit of the relaxation's bound
     outcome = solve_assignment(
-        dataclasses.replace(scaled, time_limit_s=remaining, gap_limit=gap_limit), hint=best
+        dataclasses.replace(scaled, time_limit_s=remaining),
+        hint=best,
+        stop_at=bound / (1 + scaled.gap_limit) if bound > 0 else None,
     )
     seconds = time.perf_counter() - started
     if outcome.status == "unknown" and best is not None:  # CP-SAT found nothing better

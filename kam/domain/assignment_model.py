@@ -79,6 +79,16 @@ Support = list[tuple[int, ...]]
 Hint = tuple[Leads, Support]
 
 
+class _StopAt(cp_model.CpSolverSolutionCallback):
+    def __init__(self, objective: float) -> None:
+        super().__init__()
+        self.objective = objective
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value >= self.objective:
+            self.stop_search()
+
+
 def excess(led: int, target: int, band: int) -> int:
     """How far a portfolio's value is outside ``target ± band`` (0 inside)."""
     return max(0, abs(led - target) - band)
@@ -144,7 +154,9 @@ class _Model:
             for m, var in self.support[a].items():
                 self.model.add_hint(var, m in support[a])
 
-    def solve(self) -> SolverOutcome:
+    def solve(self, stop_at: float | None = None) -> SolverOutcome:
+        """Solve; with ``stop_at``, stop at the first solution whose objective reaches it
+        (a bound proven elsewhere makes it good enough)."""
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = self.problem.time_limit_s
         solver.parameters.relative_gap_limit = self.problem.gap_limit
@@ -156,7 +168,7 @@ class _Model:
         # Probing and symmetry detection cost seconds on 80k variables and gain nothing here.
         solver.parameters.symmetry_level = 0
         solver.parameters.cp_model_probing_level = 0
-        code = solver.solve(self.model)
+        code = solver.solve(self.model, _StopAt(stop_at) if stop_at is not None else None)
         status = {
             cp_model.OPTIMAL: "optimal",
             cp_model.FEASIBLE: "feasible",
@@ -185,9 +197,12 @@ class _Model:
         )
 
 
-def solve_assignment(problem: ScaledProblem, hint: Hint | None = None) -> SolverOutcome:
+def solve_assignment(
+    problem: ScaledProblem, hint: Hint | None = None, stop_at: float | None = None
+) -> SolverOutcome:
     """Place every account, maximising fit + continuity − balance × Σ excess over band,
-    starting from ``hint`` (a complete assignment) when given."""
+    starting from ``hint`` (a complete assignment) when given, stopping at a solution
+    reaching ``stop_at`` when given."""
     built = _Model(problem, must_place_all=True, hint=hint)
     model = built.model
     variables: list[cp_model.IntVar] = []
@@ -221,7 +236,7 @@ def solve_assignment(problem: ScaledProblem, hint: Hint | None = None) -> Solver
             for m, target in enumerate(problem.targets):
                 model.add_hint(deviations[m], excess(hinted[m], target, problem.bands[m]))
     model.maximize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
-    return built.solve()
+    return built.solve(stop_at)
 
 
 def solve_max_placement(problem: ScaledProblem, hint: Hint | None = None) -> SolverOutcome:
