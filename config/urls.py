@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("kam.accounts.urls")),
     path("sales/", include("kam.sales.urls")),
     path("scoring/", include("kam.scoring.urls")),
+    path("engagement/", include("kam.engagement.urls")),  # engagement
+    path("assignments/", include("kam.assignments.urls")),  # assignments
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import AbstractUser
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, Contact
 from kam.assignments.services import account_assign
 from kam.core.services import user_create
 
@@ -27,6 +27,21 @@ class AccountFactory(factory.django.DjangoModelFactory):
     market_share = Decimal("0.05")
     spend_potential = Decimal("1000000")
     strategic_fit = 3
+
+
+# -- contacts --
+class ContactFactory(factory.django.DjangoModelFactory):
+    """A current contact of an account (no role, neutral), saved without the services."""
+
+    class Meta:
+        model = Contact
+
+    account = factory.SubFactory(AccountFactory)
+    external_id = factory.Sequence(lambda n: f"P{n:05d}")
+    first_name = "Alex"
+    last_name = factory.Sequence(lambda n: f"Person {n}")
+    job_title = "Buyer"
+    email = factory.LazyAttribute(lambda c: f"{c.external_id.lower()}@example.com")
 
 
 _counter = {"n": 0}

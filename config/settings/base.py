@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kam.sales",
     "kam.scoring",
     "kam.engagement",
+    "kam.kpis",  # kpis
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "kam.accounts.models.AccountStatus",
         "BatchStatusEnum": "kam.sales.models.BatchStatus",
+        "ChannelKindEnum": "kam.engagement.models.ChannelKind",
+        "ImportKindEnum": "kam.sales.models.ImportKind",
     },
 }
 

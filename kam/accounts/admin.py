@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, Contact
 from kam.core.admin import DirectorAdmin
 
 
@@ -20,3 +20,27 @@ class AccountAdmin(DirectorAdmin):
     raw_id_fields = ["parent"]
     readonly_fields = ["created_at", "updated_at"]
     show_full_result_count = False  # a COUNT(*) per page is costly on large tables
+
+
+# -- contacts --
+@admin.register(Contact)
+class ContactAdmin(DirectorAdmin):
+    """Contacts and their stakeholder profile. The model's ``clean`` runs on save: a boss
+    of another account or a reporting cycle is refused, as in the app and imports."""
+
+    list_display = [
+        "__str__",
+        "account",
+        "job_title",
+        "buying_role",
+        "influence",
+        "attitude",
+        "do_not_mail",
+        "left_on",
+    ]
+    list_filter = ["buying_role", "attitude", "do_not_mail"]
+    list_select_related = ["account"]
+    search_fields = ["last_name", "first_name", "email", "external_id", "account__external_id"]
+    raw_id_fields = ["account", "reports_to"]
+    readonly_fields = ["created_at", "updated_at"]
+    show_full_result_count = False

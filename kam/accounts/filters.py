@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.accounts.models import Account, AccountStatus
+from kam.accounts.models import Account, AccountStatus, BuyingRole, Contact
 
 
 class AccountFilterSet(django_filters.FilterSet):
@@ -53,3 +53,33 @@ class AccountFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(subsidiaries__isnull=not value).distinct()
+
+
+class ContactFilterSet(django_filters.FilterSet):
+    """Filters of the contacts API list."""
+
+    account = django_filters.CharFilter(
+        field_name="account__external_id", label=_("Account (external id)")
+    )
+    buying_role = django_filters.ChoiceFilter(
+        choices=BuyingRole.choices, label=_("Role in the buying decision")
+    )
+    current = django_filters.BooleanFilter(
+        field_name="left_on", lookup_expr="isnull", label=_("Still at the company")
+    )
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(last_name__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(email__icontains=value)
+            | Q(external_id=value)
+        )

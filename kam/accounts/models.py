@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kam.domain.stakeholders import would_make_cycle
+
 
 class AccountStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
@@ -234,14 +236,11 @@ class Contact(models.Model):
         self._check_no_cycle()
 
     def _check_no_cycle(self) -> None:
-        seen: set[int] = set()
-        boss_id: int | None = self.reports_to_id
-        while boss_id is not None:
-            if self.pk is not None and boss_id == self.pk:
-                raise ValidationError({"reports_to": _("This would make a reporting cycle.")})
-            if boss_id in seen:
-                raise ValidationError({"reports_to": _("The reporting chain already has a cycle.")})
-            seen.add(boss_id)
-            boss_id = (
-                Contact.objects.filter(pk=boss_id).values_list("reports_to_id", flat=True).first()
-            )
+        """One query: the account's reporting lines (a boss is of the same account)."""
+        if self.pk is None:  # nobody reports to a new contact yet
+            return
+        links = dict(
+            Contact.objects.filter(account_id=self.account_id).values_list("pk", "reports_to_id")
+        )
+        if would_make_cycle(links, self.pk, self.reports_to_id):
+            raise ValidationError({"reports_to": _("This would make a reporting cycle.")})

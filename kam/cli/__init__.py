@@ -27,6 +27,8 @@ _COMMAND_MODULES = (
     "kam.cli.scorecards",
     "kam.cli.accounts",
     "kam.cli.assign",
+    "kam.cli.engagement",  # engagement: channels and channel plans
+    "kam.cli.kpis",  # kpis: the KPIs of a period
 )
 
 

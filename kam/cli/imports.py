@@ -1,5 +1,5 @@
-"""`kam import accounts PATH` and `kam import sales PATH`: thin adapters over the import
-services (the same ones the upload page calls).
+"""`kam import accounts PATH`, `kam import sales PATH` and `kam import contacts PATH`: thin
+adapters over the import services (the same ones the upload page calls).
 
 Exit codes: 0 stored (even with skipped rows), already imported, or a clean dry run;
 1 rejected (nothing stored) or an unusable file; 2 usage errors.
@@ -30,7 +30,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "import",
-        help="import accounts or sales (order lines) from CSV, XLSX or Parquet",
+        help="import accounts, sales (order lines) or contacts from CSV, XLSX or Parquet",
         description="Import a file. Nothing is stored from a file with errors unless "
         "--skip-invalid is given; importing the same file twice stores it once.",
     )
@@ -49,7 +49,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Columns: account_id, order_id, order_date, product, quantity, amount "
         "(required), category, margin (French or English headers).",
     )
-    for command in (accounts, sales):
+    contacts = kinds.add_parser(
+        "contacts",
+        help="create or update contacts of accounts (upsert by account and external id)",
+        description="Columns: account_external_id, external_id, last_name (required), "
+        "first_name, job_title, email, phone, buying_role, influence (1-5), attitude, "
+        "reports_to_external_id, do_not_mail (yes/no, oui/non), left_on (French or English "
+        "headers and values). An absent column leaves stored values alone; an empty cell "
+        "clears the value, except attitude and do_not_mail, which it keeps. A committed "
+        "import is recorded in the audit trail.",
+    )
+    for command in (accounts, sales, contacts):
         _common_options(command)
     sales.add_argument(
         "--replace-period",
@@ -65,6 +75,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     accounts.set_defaults(handler=run_import_accounts)
     sales.set_defaults(handler=run_import_sales)
+    contacts.set_defaults(handler=run_import_contacts)
+    # engagement: activities (interactions with accounts)
+    activities = kinds.add_parser(
+        "activities",
+        help="create or update activities (upsert by external id)",
+        description="Columns: external_id, account_external_id, channel (a code or a name "
+        "of the catalogue), date (required), subject, outcome (none, reply, meeting, order, "
+        "lost; French words too), cost (default: the channel's unit cost), order_amount "
+        "(with the outcome order), order_reference, contacts (contact external ids of the "
+        "account, separated by |). French or English headers.",
+    )
+    _common_options(activities)
+    activities.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        type=_date_format,
+        help="read dates with this strftime format only, e.g. %%m/%%d/%%Y",
+    )
+    activities.set_defaults(handler=run_import_activities)
 
 
 def _common_options(command: argparse.ArgumentParser) -> None:
@@ -180,6 +209,63 @@ def run_import_accounts(args: argparse.Namespace, ctx: Context) -> int:
     )
 
 
+def run_import_contacts(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.accounts.contacts.imports import contacts_import
+
+    return _run(
+        args,
+        ctx,
+        lambda progress: contacts_import(
+            path=_existing(args.path),
+            user=_user(args.as_user),
+            source_name=args.source_name,
+            column_map=_column_map(args.map),
+            skip_invalid=args.skip_invalid,
+            progress=progress,
+            dry_run=args.dry_run,
+        ),
+    )
+
+
+def run_import_activities(args: argparse.Namespace, ctx: Context) -> int:  # engagement
+    from kam.engagement.activity_import import activities_import
+
+    return _run(
+        args,
+        ctx,
+        lambda progress: activities_import(
+            path=_existing(args.path),
+            user=_user(args.as_user),
+            source_name=args.source_name,
+            column_map=_column_map(args.map),
+            skip_invalid=args.skip_invalid,
+            date_format=args.date_format,
+            progress=progress,
+            dry_run=args.dry_run,
+        ),
+    )
+
+
+def _summary(result: ImportResult) -> str:
+    """The last line of an import: contacts imports are recorded as audit events, not
+    batches, and say how many contacts are new or changed."""
+    from kam.importing.report import ImportOutcome
+
+    if result.kind == "activities" and result.outcome is ImportOutcome.COMMITTED:  # engagement
+        return f"{result.summary()} ({result.created} new, {result.updated} changed)"
+    if result.kind != "contacts":
+        return result.summary()
+    if result.outcome is ImportOutcome.UNCHANGED:
+        return (
+            f"{result.source_name}: already imported (audit event #{result.already_imported_as});"
+            " nothing stored"
+        )
+    text = result.summary()
+    if result.outcome is ImportOutcome.COMMITTED:
+        text += f" ({result.created} new, {result.updated} changed)"
+    return text
+
+
 def _run(
     args: argparse.Namespace,
     ctx: Context,
@@ -200,7 +286,7 @@ def _run(
         ctx.out.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         _print_errors(result, ctx)
-        ctx.out.write(result.summary() + "\n")
+        ctx.out.write(_summary(result) + "\n")
     return 1 if result.outcome is ImportOutcome.REJECTED else 0
 
 

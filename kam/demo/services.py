@@ -32,8 +32,11 @@ from kam.assignments.proposals import proposal_apply, proposal_create
 from kam.assignments.services import account_assign
 from kam.core.models import ManagerProfile
 from kam.core.services import user_create
+from kam.demo.activities import demo_activities  # engagement
 from kam.demo.assign import assignment_plan
+from kam.demo.contacts import demo_contacts  # contacts
 from kam.demo.generate import DemoSpec, demo_generate
+from kam.demo.kpis import demo_past_leads, demo_past_run  # kpis
 from kam.demo.people import DEMO_PASSWORD, DEMO_USERS, DemoUser
 from kam.sales.services import sales_import_frame
 from kam.scoring.services import score_run_apply, score_run_create
@@ -140,6 +143,7 @@ def demo_load(
         ),
         "sales",
     )
+    _check(demo_contacts(data), "contacts")  # contacts: stakeholders of the larger accounts
     say("assigning key accounts", 0.0)
     managers = _usable_managers(users)
     start, end = spec.period
@@ -155,6 +159,15 @@ def demo_load(
             reason="Demo data: initial lead for a top-20 % account by trailing-12-month revenue",
             by=director,
         )
+    demo_activities(  # engagement: activities and channel plans of the top accounts
+        seed=spec.seed,
+        period=spec.period,
+        accounts=data.accounts,
+        sales=data.sales,
+        leads=[(p.external_id, users[p.username]) for p in plan.assignments],
+    )
+    demo_past_leads(spec)  # kpis: the demo's leads in place since a year before
+    demo_past_run(spec)  # kpis: the key-account list at the start of the default KPI period
     # Scoring takes a second; it has no progress stage of its own (the stages are a
     # contract of `kam demo`, tested in tests/demo).
     scored = score_run_create(as_of=spec.as_of, user=None)

@@ -140,6 +140,138 @@ ACCOUNT_COLUMNS: tuple[ColumnSpec, ...] = (
     _spec("status", False, "status | statut | etat | state"),
 )
 
+# -- contacts (stakeholders of an account) --
+CONTACT_COLUMNS: tuple[ColumnSpec, ...] = (
+    _spec(
+        "account_external_id",
+        True,
+        "account | account id | account code | account number | customer | customer id | "
+        "customer code | client | code client | id client | client id | numero client | "
+        "n° client | nº client | compte | code compte | id compte | societe | entreprise",
+    ),
+    _spec(
+        "external_id",
+        True,
+        "external id | id | contact id | contact code | contact external id | code contact | "
+        "id contact | identifiant | identifiant contact | numero contact | ref contact",
+    ),
+    _spec("first_name", False, "first name | firstname | given name | prenom"),
+    _spec(
+        "last_name",
+        True,
+        "last name | lastname | surname | family name | name | nom | nom de famille",
+    ),
+    _spec(
+        "job_title",
+        False,
+        "job title | title | job | position | function | fonction | poste | intitule de poste | "
+        "titre",
+    ),
+    _spec(
+        "email",
+        False,
+        "email | e-mail | mail | email address | e-mail address | adresse email | "
+        "adresse e-mail | adresse mail | courriel",
+    ),
+    _spec(
+        "phone",
+        False,
+        "phone | telephone | tel | phone number | mobile | portable | numero de telephone",
+    ),
+    _spec(
+        "buying_role",
+        False,
+        "buying role | role | role in the buying decision | decision role | role d'achat | "
+        "role dans la decision | role dans la decision d'achat | role decisionnel",
+    ),
+    _spec("influence", False, "influence | influence level | niveau d'influence | poids"),
+    _spec(
+        "attitude",
+        False,
+        "attitude | attitude toward us | attitude towards us | stance | attitude envers nous | "
+        "attitude vis-a-vis de nous | disposition",
+    ),
+    _spec(
+        "reports_to_external_id",
+        False,
+        "reports to | reports to id | reports to external id | manager | manager id | boss | "
+        "n+1 | superieur | superieur hierarchique | rattache a | responsable | id responsable",
+    ),
+    _spec(
+        "do_not_mail",
+        False,
+        "do not mail | do not email | no mailing | opt out | opted out | unsubscribed | "
+        "ne pas contacter | ne pas envoyer | pas de mailing | refus mailing | opposition mailing | "
+        "desabonne | desinscrit",
+    ),
+    _spec(
+        "left_on",
+        False,
+        "left on | left | left the company on | departure date | date left | date de depart | "
+        "parti le | depart | date de sortie | sorti le",
+    ),
+)
+
+# -- activities (engagement: interactions with accounts) --
+ACTIVITY_COLUMNS: tuple[ColumnSpec, ...] = (
+    _spec(
+        "external_id",
+        True,
+        "external id | id | activity id | activity external id | activity | interaction id | "
+        "id activite | identifiant | identifiant activite | code activite | ref activite",
+    ),
+    _spec(
+        "account_external_id",
+        True,
+        "account | account id | account external id | account code | account number | "
+        "customer | customer id | customer code | client | code client | id client | "
+        "client id | numero client | n° client | nº client | compte | code compte | id compte",
+    ),
+    _spec(
+        "channel",
+        True,
+        "channel | channel code | channel name | canal | code canal | canal de contact | "
+        "media | type | activity type | type d'activite | type d'action | action",
+    ),
+    _spec(
+        "date",
+        True,
+        "date | activity date | occurred on | contact date | date activite | date d'activite | "
+        "date de l'action | date action | date de contact | date du contact",
+    ),
+    _spec(
+        "subject",
+        False,
+        "subject | title | description | objet | sujet | titre | libelle | commentaire | "
+        "comment | notes",
+    ),
+    _spec(
+        "outcome",
+        False,
+        "outcome | result | status | resultat | issue | statut | suite | suite donnee | retour",
+    ),
+    _spec("cost", False, "cost | activity cost | cout | cout de l'action | depense | expense"),
+    _spec(
+        "order_amount",
+        False,
+        "order amount | amount | order value | revenue | montant | montant commande | "
+        "montant de la commande | valeur commande | ca | chiffre d'affaires",
+    ),
+    _spec(
+        "order_reference",
+        False,
+        "order reference | order | order id | order number | order ref | commande | "
+        "n° commande | nº commande | no commande | numero commande | numero de commande | "
+        "ref commande | reference commande",
+    ),
+    _spec(
+        "contacts",
+        False,
+        "contacts | contact | contact ids | contact external ids | interlocuteurs | "
+        "interlocuteur | participants | personnes",
+    ),
+)
+
 _DUPLICATE_SUFFIX = re.compile(r"^(?P<base>.*)_duplicated_\d+$")
 
 

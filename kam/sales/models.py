@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class ImportKind(models.TextChoices):
     SALES = "sales", _("Sales (order lines)")
     ACCOUNTS = "accounts", _("Accounts")
+    ACTIVITIES = "activities", _("Activities")
 
 
 class BatchStatus(models.TextChoices):

@@ -118,7 +118,7 @@ def test_a_portfolio_inside_the_band_costs_nothing():
 def test_a_negative_band_is_refused():
     from kam.domain.assignment import AssignmentInputError
 
-    with pytest.raises(AssignmentInputError, match="weights.balance_band"):
+    with pytest.raises(AssignmentInputError, match=r"weights\.balance_band"):
         solve([account("a")], [kam("k1")], AssignmentWeights(balance_band=-0.1))
 
 

@@ -1,0 +1,1 @@
+"""The REST API of engagement: channels, activities, channel plans, recommendations."""
