@@ -14,4 +14,5 @@ BENCHMARKS: dict[str, str] = {
     "import": "bench.imports",
     "scoring": "bench.scoring",
     "assignment": "bench.assignment_timing",
+    "kpis": "bench.kpis",  # kpis: company KPIs vs Polars, the cached dashboard
 }

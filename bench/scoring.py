@@ -6,8 +6,9 @@ margin, breadth, active months, recency), join the account attributes, give each
 a percentile-rank score over the seed scorecard's criteria and write the result to
 Parquet. `kam score` also reads the accounts from the database, tiers, ranks, computes the
 Pareto/ABC classes and the portfolio matrix, stores every account's score and
-contributions and puts the run in force. Targets: at most 1.5× the reference's time and
-3 GiB of peak memory; a preview of new weights (features cached) under a second.
+contributions (checked after each run) and puts the run in force. Targets: at most 1.5×
+the reference's time and 3 GiB of peak memory; a preview of new weights (features
+cached) under a second.
 
 Each measured pair runs in a fresh home holding a copy of the same database (accounts and
 sales imported once, not timed against the reference) and the same ledger, interleaved
@@ -161,6 +162,11 @@ def run(options: BenchOptions, out: Console) -> dict[str, Any]:
         scored = _json_output(runs["kam"]).get("accounts_scored")
         if not scored:
             raise RuntimeError(f"kam score scored no account (printed {scored!r})")
+        explained = explained_accounts(run_home)
+        if explained != scored:
+            raise RuntimeError(
+                f"kam score scored {scored} accounts but explained {explained} in runs/"
+            )
         pairs.append({kind: measured(child) for kind, child in runs.items()})
         agreement = features_agreement(reference_out, run_home / "cache")
 
@@ -178,6 +184,7 @@ def run(options: BenchOptions, out: Console) -> dict[str, Any]:
         shutil.rmtree(base / "ledger", ignore_errors=True)
         for run_home in home.glob("run-*"):
             shutil.rmtree(run_home / "cache", ignore_errors=True)
+            shutil.rmtree(run_home / "runs", ignore_errors=True)
             for bulky in ("reference-scores.parquet", "kam.sqlite3"):
                 (run_home / bulky).unlink(missing_ok=True)
 
@@ -285,6 +292,18 @@ def _json_output(child: ChildRun) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise RuntimeError(f"{child.name} printed {text[:200]!r}, not a JSON object")
     return data
+
+
+def explained_accounts(home: Path) -> int:
+    """How many accounts the run stored in ``home`` explained: the rows of its
+    explanation file under ``runs/`` (kam stores every score's contributions there), so
+    that a faster `kam score` cannot be one that stores less."""
+    import polars as pl
+
+    files = sorted((home / "runs").glob("run-*.parquet"))
+    if len(files) != 1:
+        raise RuntimeError(f"{home / 'runs'} holds {len(files)} run files, not 1")
+    return int(pl.scan_parquet(files[0]).select(pl.len()).collect().item())
 
 
 def features_agreement(reference_out: Path, cache: Path) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from kam.assignments.api.views import (  # assignments
     PortfolioBoardView,
     ProposalViewSet,
 )
+from kam.engagement.api.campaigns import CampaignViewSet  # campaigns
 from kam.engagement.api.views import (  # engagement
     ActivityViewSet,
     ChannelPlanView,
@@ -21,6 +22,13 @@ from kam.engagement.api.views import (  # engagement
     RecommendationView,
 )
 from kam.kpis.api.views import KpiReportView, KpiTargetViewSet  # kpis
+from kam.plans.api.views import (  # plans
+    AccountHealthView,
+    AccountPlanViewSet,
+    ActionViewSet,
+    AlertViewSet,
+    ObjectiveViewSet,
+)
 from kam.sales.api.views import ImportBatchViewSet
 from kam.scoring.api.views import (
     AccountScoreDetailView,
@@ -38,10 +46,15 @@ router.register("account-scores", AccountScoreViewSet, basename="account-score")
 router.register("contacts", ContactViewSet, basename="contact")  # contacts
 router.register("channels", ChannelViewSet, basename="channel")  # engagement
 router.register("activities", ActivityViewSet, basename="activity")  # engagement
+router.register("campaigns", CampaignViewSet, basename="campaign")  # campaigns
 router.register(  # assignments
     "assignment-proposals", ProposalViewSet, basename="assignment-proposal"
 )
 router.register("kpi-targets", KpiTargetViewSet, basename="kpi-target")  # kpis
+router.register("account-plans", AccountPlanViewSet, basename="account-plan")  # plans
+router.register("plan-objectives", ObjectiveViewSet, basename="plan-objective")  # plans
+router.register("plan-actions", ActionViewSet, basename="plan-action")  # plans
+router.register("alerts", AlertViewSet, basename="alert")  # plans
 
 urlpatterns = [
     path(
@@ -80,5 +93,10 @@ urlpatterns = [
     ),
     path("assignment-policy/", AssignmentPolicyView.as_view(), name="assignment-policy"),
     path("kpis/", KpiReportView.as_view(), name="kpis"),  # kpis: the KPIs of a period
+    path(  # plans: an account's health score
+        "accounts/<path:external_id>/health/",
+        AccountHealthView.as_view(),
+        name="account-health",
+    ),
     *router.urls,
 ]

@@ -17,6 +17,8 @@ urlpatterns = [
     path("scoring/", include("kam.scoring.urls")),
     path("engagement/", include("kam.engagement.urls")),  # engagement
     path("assignments/", include("kam.assignments.urls")),  # assignments
+    path("kpis/", include("kam.kpis.urls")),  # kpis: dashboards and reports
+    path("plans/", include("kam.plans.urls")),  # plans: account plans, health, alerts
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

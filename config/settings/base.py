@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kam.scoring",
     "kam.engagement",
     "kam.kpis",  # kpis
+    "kam.plans",  # plans: account plans, health, alerts
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,24 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "kam.sales.models.ImportKind",
     },
 }
+
+# The address people reach kam at, for links in e-mails (alert digests, reports).
+KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "http://127.0.0.1:8000")
+
+# campaigns: outgoing e-mail. SMTP when EMAIL_HOST is set; otherwise (local dev) the
+# e-mails are printed on the console. EMAIL_BACKEND overrides both.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "").lower() in {"1", "true", "yes", "on"}
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "kam@localhost"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 
 LOGGING = {
     "version": 1,

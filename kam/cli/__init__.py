@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "kam.cli.assign",
     "kam.cli.engagement",  # engagement: channels and channel plans
     "kam.cli.kpis",  # kpis: the KPIs of a period
+    "kam.cli.plans",  # plans: kam alerts refresh|digest|list
 )
 
 

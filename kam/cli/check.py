@@ -25,10 +25,22 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
     from kam.sales.services import ledger_check
+    from kam.scoring.storage import explanation_files_check
 
     report = ledger_check(clean=not args.dry_run)
+    # score runs keep their per-account explanations in KAM_HOME/runs/
+    explanations = explanation_files_check()
+    if not args.dry_run:
+        for path in explanations.orphans:
+            path.unlink(missing_ok=True)
+    lost_runs = [run.pk for run in explanations.missing]
     if args.format == "json":
-        ctx.out.write(json.dumps(report.as_dict(), indent=2) + "\n")
+        data = report.as_dict()
+        data["explanations"] = {
+            "orphans": [path.name for path in explanations.orphans],
+            "missing_runs": lost_runs,
+        }
+        ctx.out.write(json.dumps(data, indent=2) + "\n")
     else:
         ctx.out.write(f"ledger: {report.committed} committed batch(es)\n")
         verb = "would remove (dry run)" if args.dry_run else "removed"
@@ -36,14 +48,25 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out.write(f"orphan file {name}: {verb}\n")
         for batch_id, name in report.missing:
             ctx.out.write(f"MISSING: batch #{batch_id} has lost its file {name}\n")
+        for path in explanations.orphans:
+            ctx.out.write(f"orphan explanation file {path.name}: {verb}\n")
+        for run_id in lost_runs:
+            ctx.out.write(f"MISSING: score run #{run_id} has lost its explanation file\n")
         ctx.out.write(
             f"{len(report.orphans)} orphan file(s) {verb if report.orphans else 'found'}, "
             f"{len(report.missing)} missing file(s)\n"
         )
+    failed = False
     if not report.ok:
         ctx.err.write(
             f"kam check: {len(report.missing)} committed batch(es) have lost their file; "
             "restore them from a backup\n"
         )
-        return 1
-    return 0
+        failed = True
+    if lost_runs:
+        ctx.err.write(
+            f"kam check: {len(lost_runs)} score run(s) have lost their explanation file "
+            "(KAM_HOME/runs/); restore it from a backup or score again\n"
+        )
+        failed = True
+    return 1 if failed else 0

@@ -1,6 +1,8 @@
-"""`kam channels list` and `kam plan show|set|recommend|missing`: the channel catalogue and
-the channel plans of accounts (1 to 3 channels each), thin adapters over the engagement
-services and selectors. Importing activities: `kam import activities` (kam/cli/imports.py).
+"""`kam channels list`, `kam plan show|set|recommend|missing` and `kam campaign
+create|list|preview|send|export|results|respond`: the channel catalogue, the channel plans
+of accounts (1 to 3 channels each) and loyalty campaigns, thin adapters over the
+engagement services and selectors. Importing activities: `kam import activities`
+(kam/cli/imports.py).
 
 Every command acts as kam itself unless ``--as USER`` names a person, whose permissions
 then apply (a KAM sees and plans only their accounts).
@@ -104,6 +106,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     missing.add_argument("--format", choices=["table", "json"], default="table")
     add_as_option(missing)
     missing.set_defaults(handler=run_plan_missing)
+
+    register_campaigns(commands)
 
 
 def plan_item(text: str) -> PlanItemInput:
@@ -280,4 +284,329 @@ def run_plan_missing(args: argparse.Namespace, ctx: Context) -> int:
             [("RANK", "ID", "NAME", "MANAGER")]
             + [(str(r["rank"]), r["external_id"], r["name"], r["manager"] or "-") for r in records],
         )
+    return 0
+
+
+# -- kam campaign ----------------------------------------------------------------------------
+
+CAMPAIGN_HELP = """\
+Loyalty campaigns: choose key accounts (by tier, KAM, sector, score), an offer and a
+channel; preview who gets it and who is skipped (no consent, no e-mail, left the company);
+send it (one e-mail per consenting contact, through the SMTP server configured by
+EMAIL_HOST, EMAIL_PORT...; once only); export the target list; record responses; read the
+results (revenue of the accounts reached vs comparable accounts not targeted).
+"""
+
+
+def register_campaigns(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    campaign = commands.add_parser(
+        "campaign",
+        help="loyalty campaigns: create, preview, send, export, results",
+        description=CAMPAIGN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+
+    create = actions.add_parser("create", help="create a draft campaign")
+    create.add_argument("--name", required=True)
+    create.add_argument("--offer", required=True, help="the offer's text")
+    create.add_argument("--discount", help="discount in percent (0 to 100)")
+    create.add_argument("--from", dest="valid_from", type=_day, required=True, metavar="DAY")
+    create.add_argument("--to", dest="valid_to", type=_day, required=True, metavar="DAY")
+    create.add_argument("--channel", default="emailing", help="a channel's code")
+    create.add_argument("--tier", action="append", dest="tiers", help="default: key")
+    create.add_argument("--kam", action="append", dest="kams", help="a manager's username")
+    create.add_argument("--sector", action="append", dest="sectors")
+    create.add_argument("--min-score", dest="min_score")
+    add_as_option(create)
+    create.set_defaults(handler=run_campaign_create)
+
+    listing = actions.add_parser("list", help="the campaigns you may read")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    add_as_option(listing)
+    listing.set_defaults(handler=run_campaign_list)
+
+    preview = actions.add_parser(
+        "preview", help="who the campaign reaches, and who is skipped and why"
+    )
+    preview.add_argument("campaign_id", type=int, metavar="ID")
+    preview.add_argument("--format", choices=["table", "json"], default="table")
+    add_as_option(preview)
+    preview.set_defaults(handler=run_campaign_preview)
+
+    send = actions.add_parser("send", help="send the campaign's e-mails (once)")
+    send.add_argument("campaign_id", type=int, metavar="ID")
+    send.add_argument("--format", choices=["table", "json"], default="table")
+    add_as_option(send)
+    send.set_defaults(handler=run_campaign_send)
+
+    export = actions.add_parser(
+        "export", help="the target list as CSV or XLSX (skipped contacts left out)"
+    )
+    export.add_argument("campaign_id", type=int, metavar="ID")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    export.add_argument(
+        "--output", "-o", required=True, metavar="FILE", help="where to write it ('-': stdout, csv)"
+    )
+    add_as_option(export)
+    export.set_defaults(handler=run_campaign_export)
+
+    results = actions.add_parser(
+        "results", help="responses, and revenue vs comparable accounts not targeted"
+    )
+    results.add_argument("campaign_id", type=int, metavar="ID")
+    results.add_argument("--days", type=int, default=90, help="window before/after (default 90)")
+    results.add_argument("--format", choices=["table", "json"], default="table")
+    add_as_option(results)
+    results.set_defaults(handler=run_campaign_results)
+
+    respond = actions.add_parser("respond", help="record a contact's response")
+    respond.add_argument("campaign_id", type=int, metavar="ID")
+    respond.add_argument("email", metavar="EMAIL", help="the contact's e-mail address")
+    respond.add_argument("outcome", choices=["none", "reply", "meeting", "order", "lost"])
+    respond.add_argument("--on", dest="responded_on", type=_day, metavar="DAY")
+    add_as_option(respond)
+    respond.set_defaults(handler=run_campaign_respond)
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _campaign(campaign_id: int, user: AbstractBaseUser | None) -> Any:
+    from kam.engagement.selectors import campaign_list
+
+    found = campaign_list(user=user).filter(pk=campaign_id).first()
+    if found is None:
+        raise CommandFailed(f"no campaign {campaign_id} (unknown, or not yours to see)")
+    return found
+
+
+def _refusals(call: Any) -> Any:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    try:
+        return call()
+    except PermissionDenied as exc:
+        raise CommandFailed(str(exc)) from None
+    except ValidationError as exc:
+        raise CommandFailed(one_line(exc)) from None
+
+
+def run_campaign_create(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.engagement.campaigns import campaign_create
+
+    criteria: dict[str, Any] = {}
+    for name in ("tiers", "kams", "sectors", "min_score"):
+        if getattr(args, name):
+            criteria[name] = getattr(args, name)
+    campaign = _refusals(
+        lambda: campaign_create(
+            name=args.name,
+            offer=args.offer,
+            discount_percent=args.discount,
+            valid_from=args.valid_from,
+            valid_to=args.valid_to,
+            channel=args.channel,
+            criteria=criteria,
+            user=acting_user(args),
+        )
+    )
+    ctx.out.write(f"campaign #{campaign.pk} {campaign.name!r} created (draft)\n")
+    return 0
+
+
+def run_campaign_list(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.engagement.selectors import campaign_list
+
+    found = list(campaign_list(user=acting_user(args)))
+    records = [
+        {
+            "id": c.pk,
+            "name": c.name,
+            "status": c.status,
+            "channel": c.channel.code,
+            "valid_from": c.valid_from.isoformat(),
+            "valid_to": c.valid_to.isoformat(),
+            "sent_at": c.sent_at.isoformat() if c.sent_at else None,
+            "sent": c.sent_count,
+            "skipped_no_consent": c.skipped_no_consent,
+        }
+        for c in found
+    ]
+    if args.format == "json":
+        _dump(records, ctx)
+        return 0
+    table = [("ID", "NAME", "STATUS", "CHANNEL", "VALID", "SENT")]
+    table += [
+        (
+            str(r["id"]),
+            str(r["name"]),
+            str(r["status"]),
+            str(r["channel"]),
+            f"{r['valid_from']}..{r['valid_to']}",
+            str(r["sent"]),
+        )
+        for r in records
+    ]
+    write_table(ctx, table)
+    return 0
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return (
+        f"{counts['skipped_no_consent']} without consent, {counts['skipped_no_email']} "
+        f"without e-mail, {counts['skipped_left']} left the company"
+    )
+
+
+def run_campaign_preview(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.engagement.campaigns import campaign_targets_preview
+
+    user = acting_user(args)
+    campaign = _campaign(args.campaign_id, user)
+    found = campaign_targets_preview(campaign=campaign, user=user)
+    if found.run is None:
+        raise CommandFailed("no score run is in force yet; run `kam score`")
+    counts = found.counts
+    if args.format == "json":
+        _dump(
+            {
+                "counts": counts,
+                "targets": [
+                    {
+                        "account": r.external_id,
+                        "contact": r.contact_name,
+                        "email": r.email,
+                        "kam": r.kam,
+                        "status": r.status,
+                    }
+                    for r in found.rows
+                ],
+            },
+            ctx,
+        )
+        return 0
+    ctx.out.write(
+        f"{counts['accounts']} account(s), {counts['mailable']} e-mail(s) to send, "
+        f"{counts['skipped']} contact(s) skipped ({_counts_line(counts)})\n"
+    )
+    if found.rows:
+        write_table(
+            ctx,
+            [("ACCOUNT", "CONTACT", "EMAIL", "KAM", "STATUS")]
+            + [
+                (r.external_id, r.contact_name or "-", r.email or "-", r.kam or "-", r.status)
+                for r in found.rows
+            ],
+        )
+    return 0
+
+
+def run_campaign_send(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.engagement.campaigns import campaign_send
+
+    user = acting_user(args)
+    campaign = _campaign(args.campaign_id, user)
+    result = _refusals(lambda: campaign_send(campaign=campaign, user=user))
+    counts = result.as_dict()
+    if args.format == "json":
+        _dump(counts, ctx)
+    else:
+        ctx.out.write(
+            f"campaign #{campaign.pk} sent: {result.sent} e-mail(s) to {result.accounts} "
+            f"account(s), {result.failed} failed, {result.skipped} contact(s) skipped "
+            f"({_counts_line(counts)})\n"
+        )
+    return 1 if result.failed else 0
+
+
+def run_campaign_export(args: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from kam.engagement.campaigns import (
+        campaign_target_list,
+        target_list_csv,
+        target_list_xlsx,
+    )
+
+    user = acting_user(args)
+    campaign = _campaign(args.campaign_id, user)
+    targets = campaign_target_list(campaign=campaign, user=user)
+    body = target_list_csv(targets) if args.format == "csv" else target_list_xlsx(targets)
+    if args.output == "-":
+        if args.format != "csv":
+            raise CommandFailed("--output -: only the csv format is written to stdout")
+        ctx.out.write(body.decode("utf-8-sig"))
+    else:
+        Path(args.output).write_bytes(body)
+    ctx.err.write(
+        f"{len(targets.rows)} contact(s) exported; {targets.skipped_total} skipped "
+        f"({_counts_line(targets.skipped)})\n"
+    )
+    return 0
+
+
+def run_campaign_results(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.engagement.campaigns import campaign_results
+
+    user = acting_user(args)
+    campaign = _campaign(args.campaign_id, user)
+    found = _refusals(lambda: campaign_results(campaign=campaign, days=args.days, user=user))
+    data = found.as_dict()
+    if args.format == "json":
+        _dump(data, ctx)
+        return 0
+    rate = "-" if found.response_rate is None else f"{found.response_rate:.0%}"
+    ctx.out.write(
+        f"campaign #{campaign.pk} {campaign.name!r}, sent on {data['sent_on']}\n"
+        f"responses: {found.responded} of {found.sent} e-mails ({rate})\n"
+        f"revenue per account, {found.days} days before ({data['before_from']}..) vs after "
+        f"(..{data['after_to']}):\n"
+    )
+    table = [("GROUP", "ACCOUNTS", "BEFORE", "AFTER", "CHANGE")]
+    for name in ("targeted", "comparison"):
+        group = data.get(name)
+        if group:
+            table.append(
+                (
+                    name,
+                    str(group["accounts"]),
+                    f"{group['before_mean']:.2f}",
+                    f"{group['after_mean']:.2f}",
+                    f"{group['change_mean']:+.2f}",
+                )
+            )
+    write_table(ctx, table)
+    did = "-" if found.did is None else f"{found.did:+.2f}"
+    ctx.out.write(f"difference in differences per account: {did}\n")
+    if found.note:
+        ctx.out.write(f"note: {found.note}\n")
+    return 0
+
+
+def run_campaign_respond(args: argparse.Namespace, ctx: Context) -> int:
+    from kam.engagement.campaigns import campaign_record_response
+    from kam.engagement.selectors import campaign_target_rows
+
+    user = acting_user(args)
+    campaign = _campaign(args.campaign_id, user)
+    target = (
+        campaign_target_rows(user=user, campaign=campaign)
+        .filter(email__iexact=args.email.strip())
+        .first()
+    )
+    if target is None:
+        raise CommandFailed(f"no target {args.email!r} in campaign {campaign.pk}")
+    _refusals(
+        lambda: campaign_record_response(
+            target=target, outcome=args.outcome, user=user, responded_on=args.responded_on
+        )
+    )
+    ctx.out.write(f"{target.email}: {args.outcome}\n")
     return 0

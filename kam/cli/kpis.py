@@ -1,5 +1,7 @@
-"""`kam kpis`: the KPIs of a period, as a table, JSON or an Excel workbook. A thin adapter
-over :func:`kam.kpis.selectors.kpi_report` (the same figures as the API)."""
+"""`kam kpis`: the KPIs of a period, as a table, JSON, an Excel workbook or a PDF report,
+and `kam kpis send-monthly`, the monthly PDF e-mailed to the directors. A thin adapter
+over :func:`kam.kpis.selectors.kpi_report`, :mod:`kam.kpis.reports` and
+:mod:`kam.kpis.mail` (the same figures as the API and the dashboard)."""
 
 from __future__ import annotations
 
@@ -30,17 +32,28 @@ their status (on track, at risk, off track).
 
 --group chooses the rows of the table and of the JSON: company (one row per KPI), kam
 (per lead at the start of P), account (per key account) or channel. The xlsx workbook
-has one sheet per group (and one of the targets), numbers as numbers. Without --out,
-the table and the JSON go to standard output and the workbook to kpis-FROM-TO.xlsx.
+has one sheet per group (and one of the targets), numbers as numbers; the pdf report
+(A4) has the KPIs with their trend and target, the charts and the tables per KAM,
+channel and key account: the same files as the dashboard's downloads.
+Without --out, the table and the JSON go to standard output and the files to
+kpis-FROM-TO.xlsx / .pdf.
 
 With --as USER, that user's view: a KAM gets their portfolio.
+
+`kam kpis send-monthly` e-mails the PDF of the last complete month (against the period
+of the same length before it) to every active director with an e-mail address, through
+Django's e-mail settings (EMAIL_HOST, EMAIL_PORT, DEFAULT_FROM_EMAIL...). Schedule it
+with cron, e.g. at 06:00 on the first day of each month:
+
+    0 6 1 * *  cd /srv/kam && .venv/bin/kam kpis send-monthly
 """
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kpis = commands.add_parser(
         "kpis",
-        help="the KPIs of a period (table, JSON or Excel)",
+        help="the KPIs of a period (table, JSON, Excel or PDF); send-monthly: e-mail the "
+        "monthly PDF to the directors",
         description=KPIS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -50,8 +63,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="FROM:TO",
         help="YYYY-MM-DD:YYYY-MM-DD, both days included (default: the trailing 12 months)",
     )
+    kpis.add_argument(
+        "action",
+        nargs="?",
+        choices=["send-monthly"],
+        help="send-monthly: e-mail the PDF of the last complete month to the directors",
+    )
     kpis.add_argument("--group", choices=GROUPS, default="company")
-    kpis.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
+    kpis.add_argument("--format", choices=["table", "json", "xlsx", "pdf"], default="table")
     kpis.add_argument("--out", type=Path, metavar="PATH", help="write to this file")
     add_as_option(kpis)
     kpis.set_defaults(handler=run_kpis)
@@ -74,6 +93,8 @@ def run_kpis(args: argparse.Namespace, ctx: Context) -> int:
 
     from kam.kpis.selectors import default_period, kpi_report
 
+    if args.action == "send-monthly":
+        return send_monthly(ctx)
     if args.period is None:
         default = default_period()
         date_from, date_to = default.date_from, default.date_to
@@ -82,22 +103,34 @@ def run_kpis(args: argparse.Namespace, ctx: Context) -> int:
     if date_from > date_to:
         raise CommandFailed(f"--period: {date_to} is before {date_from}")
     try:
+        if args.format in ("xlsx", "pdf"):
+            return _write_file(args, ctx, date_from, date_to)
         view = kpi_report(
             user=acting_user(args), date_from=date_from, date_to=date_to, group=args.group
         )
     except ValidationError as exc:
         raise CommandFailed("; ".join(exc.messages)) from None
-    if args.format == "xlsx":
-        path = args.out or Path(f"kpis-{date_from.isoformat()}-{date_to.isoformat()}.xlsx")
-        write_workbook(view, path)
-        ctx.out.write(f"KPIs of {date_from} to {date_to} written to {path}\n")
-        return 0
     if args.out is None:
         _write(view, args, ctx)
         return 0
     with open(args.out, "w", encoding="utf-8") as handle:
         _write(view, args, Context(out=handle, err=ctx.err, interactive=False))
     ctx.out.write(f"KPIs of {date_from} to {date_to} written to {args.out}\n")
+    return 0
+
+
+def _write_file(args: argparse.Namespace, ctx: Context, date_from: date, date_to: date) -> int:
+    """The workbook or the PDF report: the same files as the dashboard's downloads."""
+    from kam.kpis.dashboard import kpi_dashboard
+    from kam.kpis.reports import render_pdf, workbook_bytes
+
+    dashboard = kpi_dashboard(user=acting_user(args), date_from=date_from, date_to=date_to)
+    ext = args.format
+    path = args.out or Path(f"kpis-{date_from.isoformat()}-{date_to.isoformat()}.{ext}")
+    content = workbook_bytes(dashboard) if ext == "xlsx" else render_pdf(dashboard)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    ctx.out.write(f"KPIs of {date_from} to {date_to} written to {path}\n")
     return 0
 
 
@@ -219,57 +252,23 @@ def _scope(view: KpiReportView) -> str:
     return f"{who}, key accounts of run #{start.run_id} (as of {start.as_of})"
 
 
-# -- the workbook --------------------------------------------------------------------------
+# -- the monthly e-mail --------------------------------------------------------------------
 
 
-def write_workbook(view: KpiReportView, path: Path) -> None:
-    """One sheet per group (company: one row per KPI with its target and status) and one
-    of the targets; numbers stay numbers, undefined figures are empty cells."""
-    import polars as pl
-    from xlsxwriter import Workbook
+def send_monthly(ctx: Context) -> int:
+    from kam.kpis.mail import send_monthly_report
 
-    report = view.report
-    company = pl.DataFrame(
-        view.rows("company"),
-        schema={
-            "kpi": pl.String,
-            "label": pl.String,
-            "value": pl.Float64,
-            "target": pl.Float64,
-            "direction": pl.String,
-            "status": pl.String,
-        },
-    )
-    channels = report.by_channel.with_columns(
-        label=pl.col("channel").replace_strict(
-            view.channel_labels, default=pl.col("channel"), return_dtype=pl.String
+    sent = send_monthly_report()
+    period = sent.period
+    if not sent.recipients:
+        ctx.err.write(
+            f"No active director with an e-mail address: nothing sent for {period.date_from} "
+            f"to {period.date_to}.\n"
         )
+        return 0
+    ctx.out.write(
+        f"KPIs of {period.date_from} to {period.date_to} ({sent.attachment}, "
+        f"{sent.pdf_bytes:,} bytes) sent to {len(sent.recipients)} director(s): "
+        f"{', '.join(sent.recipients)}\n"
     )
-    checks = [check.as_dict() for check in view.targets] + [
-        check.as_dict() for checks in view.kam_targets.values() for check in checks
-    ]
-    targets = pl.DataFrame(
-        [
-            {k: c[k] for k in ("kpi", "manager", "value", "direction", "actual", "status")}
-            for c in checks
-        ],
-        schema={
-            "kpi": pl.String,
-            "manager": pl.String,
-            "value": pl.Float64,
-            "direction": pl.String,
-            "actual": pl.Float64,
-            "status": pl.String,
-        },
-    )
-    sheets = {
-        "company": company,
-        "kam": report.by_kam,
-        "account": report.by_account,
-        "channel": channels,
-        "targets": targets,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with Workbook(str(path)) as workbook:
-        for name, frame in sheets.items():
-            frame.write_excel(workbook=workbook, worksheet=name, float_precision=4, autofit=True)
+    return 0

@@ -58,6 +58,10 @@ class AccountDraw:
     trend: np.ndarray  # yearly growth rate of purchases
     discount: np.ndarray  # negotiated discount off list prices
     preferred_product: np.ndarray  # index in the flat product list
+    # Accounts built to decline: their purchases of the last 3 months collapse (a demo of
+    # the revenue-drop alert). Chosen without the random generator, so that every other
+    # draw is the same with or without them.
+    declining: np.ndarray | None = None
 
 
 def accounts_draw(rng: np.random.Generator, count: int) -> AccountDraw:
@@ -121,7 +125,24 @@ def accounts_draw(rng: np.random.Generator, count: int) -> AccountDraw:
         trend=trend,
         discount=discount,
         preferred_product=preferred,
+        declining=_declining(yearly, first, last),
     )
+
+
+# The account built to decline: the 5th largest among those buying over the whole period
+# (large enough to stay a key account on its trailing 12 months, not the very largest).
+DECLINING_RANK = 5
+# Its last 3 months weigh this share of a normal month (a fall of about 80 %).
+DECLINE_FACTOR = 0.2
+DECLINE_MONTHS = 3
+
+
+def _declining(yearly: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    declining = np.zeros(len(yearly), dtype=bool)
+    steady = np.flatnonzero((first == 0) & (last == MONTHS - 1))
+    if len(steady) >= DECLINING_RANK:
+        declining[steady[np.argsort(-yearly[steady], kind="stable")[DECLINING_RANK - 1]]] = True
+    return declining
 
 
 def _where(keep: np.ndarray, values: pl.Series) -> pl.Series:

@@ -20,7 +20,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from kam.demo.accounts import MONTHS, AccountDraw
+from kam.demo.accounts import DECLINE_FACTOR, DECLINE_MONTHS, MONTHS, AccountDraw
 from kam.demo.catalogue import CATEGORIES, ORDER_SIZE_WEIGHTS, SEASONALITY
 
 SALES_COLUMNS: tuple[str, ...] = (
@@ -159,6 +159,9 @@ def _order_days(
     window = (month >= accounts.first_month[:, None]) & (month <= accounts.last_month[:, None])
     growth = (1 + accounts.trend[:, None]) ** ((month - MONTHS / 2) / 12)
     weight = window * growth * np.asarray(SEASONALITY)[calendar]
+    if accounts.declining is not None:  # the accounts built to decline: a collapse at the end
+        collapse = accounts.declining[:, None] & (month >= MONTHS - DECLINE_MONTHS)
+        weight = np.where(collapse, weight * DECLINE_FACTOR, weight)
     totals = weight.sum(axis=1, keepdims=True)
     cumulative = np.cumsum(
         np.divide(weight, totals, out=np.zeros_like(weight), where=totals > 0), axis=1

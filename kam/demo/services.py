@@ -34,10 +34,13 @@ from kam.core.models import ManagerProfile
 from kam.core.services import user_create
 from kam.demo.activities import demo_activities  # engagement
 from kam.demo.assign import assignment_plan
+from kam.demo.campaigns import demo_campaign  # campaigns
 from kam.demo.contacts import demo_contacts  # contacts
 from kam.demo.generate import DemoSpec, demo_generate
 from kam.demo.kpis import demo_past_leads, demo_past_run  # kpis
 from kam.demo.people import DEMO_PASSWORD, DEMO_USERS, DemoUser
+from kam.demo.plans import demo_plans  # plans
+from kam.plans.services import alerts_refresh  # plans
 from kam.sales.services import sales_import_frame
 from kam.scoring.services import score_run_apply, score_run_create
 
@@ -166,6 +169,18 @@ def demo_load(
         sales=data.sales,
         leads=[(p.external_id, users[p.username]) for p in plan.assignments],
     )
+    demo_campaign(  # campaigns: a past loyalty campaign, recorded as sent (no e-mail)
+        seed=spec.seed,
+        period=spec.period,
+        leads=[(p.external_id, users[p.username]) for p in plan.assignments],
+        by=users.get("marketing"),
+    )
+    demo_plans(  # plans: account plans for a third of the top accounts
+        seed=spec.seed,
+        as_of=spec.as_of,
+        sales=data.sales,
+        leads=[(p.external_id, users[p.username]) for p in plan.assignments],
+    )
     demo_past_leads(spec)  # kpis: the demo's leads in place since a year before
     demo_past_run(spec)  # kpis: the key-account list at the start of the default KPI period
     # Scoring takes a second; it has no progress stage of its own (the stages are a
@@ -176,6 +191,7 @@ def demo_load(
     # assignments: the optimiser's proposal for the key accounts, applied as a director
     # would (every key account led, nobody over capacity, international ones by GAMs)
     proposal = proposal_apply(proposal=proposal_create(user=None), user=None)
+    alerts_refresh(as_of=spec.as_of)  # plans: the alerts of the key accounts in force
     say("done", 1.0)
     return DemoLoadResult(
         loaded=True,

@@ -61,10 +61,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # The codes of the KPIs that have a target, in the order they are shown. Shares and
 # percentages are fractions (0.25 = 25 %).
@@ -589,6 +591,8 @@ def difference_in_differences(
     """The DiD of K (``is_key``) against matched accounts outside K (module docstring),
     or None and why: ``no_key_accounts`` (K is empty) or ``too_few_comparisons`` (fewer
     than 3 accounts outside K)."""
+    import numpy as np  # here, not at the top: `kam` commands load this module
+
     ordered = frame.sort("account_id")
     size = np.log1p(ordered["revenue_previous"].clip(lower_bound=0.0).to_numpy())
     uplift = ordered["uplift"].to_numpy().astype(float)
@@ -638,6 +642,8 @@ def nearest(size: np.ndarray, group: np.ndarray, keys: np.ndarray, pool: np.ndar
     once (no key × pool matrix). Below, the rows are sorted with ties by *descending*
     index, above by ascending index, so that the rows next to the key's place are, among
     equally near ones, those of lowest index."""
+    import numpy as np  # here, not at the top: `kam` commands load this module
+
     if keys.size == 0:
         return np.empty((0, MATCHES), dtype=np.int64)
     # An exact integer sort key: (group, rank of the size).
@@ -671,6 +677,8 @@ def nearest(size: np.ndarray, group: np.ndarray, keys: np.ndarray, pool: np.ndar
 
 def _window(ordered: np.ndarray, places: np.ndarray) -> np.ndarray:
     """The rows at ``places`` of ``ordered``, −1 where a place is outside it."""
+    import numpy as np  # here, not at the top: `kam` commands load this module
+
     inside = (places >= 0) & (places < ordered.size)
     return np.where(inside, ordered[np.clip(places, 0, ordered.size - 1)], -1)
 
@@ -680,6 +688,8 @@ def bootstrap_interval(
 ) -> tuple[float, float]:
     """The 2.5th and 97.5th percentiles of the mean of ``values`` over ``resamples``
     resamples with replacement (a fixed seed: the same values give the same interval)."""
+    import numpy as np  # here, not at the top: `kam` commands load this module
+
     rng = np.random.default_rng(seed)
     n = values.size
     chunk = max(1, _BOOTSTRAP_CELLS // max(n, 1))

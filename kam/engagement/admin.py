@@ -8,7 +8,14 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from kam.core.admin import DirectorAdmin, ReadOnlyDirectorAdmin
-from kam.engagement.models import Activity, Channel, ChannelPlan, ChannelPlanItem
+from kam.engagement.models import (
+    Activity,
+    Campaign,
+    CampaignTarget,
+    Channel,
+    ChannelPlan,
+    ChannelPlanItem,
+)
 
 
 @admin.register(Channel)
@@ -54,3 +61,25 @@ class ChannelPlanAdmin(ReadOnlyDirectorAdmin):
     list_select_related = ["account", "created_by"]
     search_fields = ["account__external_id", "account__name"]
     inlines = [ChannelPlanItemInline]
+
+
+# -- campaigns: read-only (created, sent and answered through kam's services, which respect
+# consent and send only once) -------------------------------------------------------------------
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyDirectorAdmin):
+    list_display = ["name", "status", "channel", "valid_from", "valid_to", "sent_at", "sent_count"]
+    list_filter = ["status", "channel"]
+    list_select_related = ["channel"]
+    search_fields = ["name", "offer"]
+
+
+@admin.register(CampaignTarget)
+class CampaignTargetAdmin(ReadOnlyDirectorAdmin):
+    list_display = ["campaign", "account", "contact", "email", "status", "outcome"]
+    list_filter = ["status", "outcome"]
+    list_select_related = ["campaign", "account", "contact"]
+    search_fields = ["email", "account__external_id", "account__name"]
+    raw_id_fields = ["campaign", "account", "contact"]
+    show_full_result_count = False

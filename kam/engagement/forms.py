@@ -137,3 +137,67 @@ class ChannelPlanForm(forms.Form):
             for c in self.channels
             if data.get(f"use_{c.code}")
         ]
+
+
+class CampaignForm(forms.Form):
+    """A loyalty campaign: the offer, its channel and whom it reaches. The checks are
+    :func:`kam.engagement.campaigns.campaign_create`'s."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    offer = forms.CharField(
+        label=_("Offer"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The text of the e-mail: what you offer, and how to take it up."),
+    )
+    discount_percent = forms.DecimalField(
+        label=_("Discount (%)"), required=False, max_digits=5, decimal_places=2
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("Channel"))
+    tiers = forms.CharField(
+        label=_("Tiers"),
+        required=False,
+        initial="key",
+        help_text=_("Comma-separated; key accounts by default."),
+    )
+    kams = forms.MultipleChoiceField(
+        label=_("Managed by"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any manager."),
+    )
+    sectors = forms.MultipleChoiceField(
+        label=_("Sectors"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every sector."),
+    )
+    min_score = forms.FloatField(label=_("Minimum score"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        channels: list[Channel],
+        managers: list[str],
+        sectors: list[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        channel_field: Any = self.fields["channel"]
+        channel_field.choices = [(c.code, c.label) for c in channels]
+        kams_field: Any = self.fields["kams"]
+        kams_field.choices = [(m, m) for m in managers]
+        sectors_field: Any = self.fields["sectors"]
+        sectors_field.choices = [(s, s) for s in sectors]
+
+    def criteria(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "tiers": [t.strip() for t in (data.get("tiers") or "").split(",") if t.strip()],
+            "kams": list(data.get("kams") or []),
+            "sectors": list(data.get("sectors") or []),
+            "min_score": data.get("min_score"),
+        }

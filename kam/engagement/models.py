@@ -248,3 +248,148 @@ class ChannelPlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}: {self.times}/{self.period}"
+
+
+# -- loyalty campaigns --------------------------------------------------------------------------
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SENT = "sent", _("sent")
+
+
+class Campaign(models.Model):
+    """A loyalty campaign: an offer (text, validity, optional discount) sent through a
+    channel to the contacts of the key accounts chosen by ``criteria``.
+
+    ``criteria`` holds ``tiers`` (default: key), ``kams`` (usernames of the accounts'
+    managers), ``sectors`` and ``min_score``; an empty list or a null means "any". The
+    counts are set when the campaign is sent (:func:`kam.engagement.campaigns.campaign_send`),
+    which can happen once."""
+
+    name = models.CharField(_("name"), max_length=200)
+    offer = models.TextField(_("offer"))
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("channel")
+    )
+    criteria = models.JSONField(_("selection criteria"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    score_run = models.ForeignKey(
+        "scoring.ScoreRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("score run"),
+        help_text=_("The score run in force when the campaign was sent (its tiers)."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    accounts_count = models.PositiveIntegerField(_("accounts targeted"), default=0)
+    sent_count = models.PositiveIntegerField(_("e-mails sent"), default=0)
+    failed_count = models.PositiveIntegerField(_("e-mails failed"), default=0)
+    skipped_no_consent = models.PositiveIntegerField(_("skipped: no consent"), default=0)
+    skipped_no_email = models.PositiveIntegerField(_("skipped: no e-mail"), default=0)
+    skipped_left = models.PositiveIntegerField(_("skipped: left the company"), default=0)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status == CampaignStatus.SENT
+
+    def clean(self) -> None:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(
+                {"valid_to": gettext("The offer must end on or after the day it starts.")}
+            )
+
+
+class TargetStatus(models.TextChoices):
+    PENDING = "pending", _("not sent yet")
+    SENT = "sent", _("sent")
+    SKIPPED_NO_CONSENT = "skipped_no_consent", _("skipped: no consent")
+    SKIPPED_NO_EMAIL = "skipped_no_email", _("skipped: no e-mail")
+    SKIPPED_LEFT = "skipped_left", _("skipped: left the company")
+    FAILED = "failed", _("failed")
+
+
+class CampaignTarget(models.Model):
+    """One contact of a targeted account and what became of the campaign's e-mail to
+    them. An account without any contact has one row with no contact (skipped: no
+    e-mail)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="targets", verbose_name=_("campaign")
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="campaign_targets",
+        verbose_name=_("account"),
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="campaign_targets",
+        verbose_name=_("contact"),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TargetStatus.choices, default=TargetStatus.PENDING
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    responded = models.BooleanField(_("responded"), default=False)
+    responded_on = models.DateField(_("responded on"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.NONE
+    )
+
+    class Meta:
+        verbose_name = _("campaign target")
+        verbose_name_plural = _("campaign targets")
+        ordering = ["campaign", "account", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "contact"], name="one_target_per_campaign_contact"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.email or self.account_id} ({self.status})"

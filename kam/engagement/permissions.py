@@ -53,3 +53,23 @@ def require_account_worker(user: Actor, account: Account) -> None:
         raise PermissionDenied(
             _("Only the account's managers and directors may log activities and set its plan.")
         )
+
+
+# -- loyalty campaigns: marketing and directors create and send them; analysts read them
+# all; a KAM reads the campaigns that touch their accounts ----------------------------------
+
+
+def can_manage_campaigns(user: Actor) -> bool:
+    """May create and send campaigns (and record any target's response)."""
+    return can_edit_channels(user)
+
+
+def reads_all_campaigns(user: Actor) -> bool:
+    if user is None:
+        return True
+    return can_manage_campaigns(user) or Role.ANALYST in user_roles(user)
+
+
+def require_campaign_manager(user: Actor) -> None:
+    if not can_manage_campaigns(user):
+        raise PermissionDenied(_("Only marketing and directors may create and send campaigns."))

@@ -18,7 +18,14 @@ from django.http import Http404
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list
 from kam.domain.tiers import KEY
-from kam.engagement.models import Activity, Channel, ChannelPlan, ChannelPlanItem
+from kam.engagement.models import (
+    Activity,
+    Campaign,
+    CampaignTarget,
+    Channel,
+    ChannelPlan,
+    ChannelPlanItem,
+)
 from kam.scoring.models import AccountScore
 from kam.scoring.selectors import account_score_list
 
@@ -113,3 +120,43 @@ def accounts_without_plan(*, user: Actor) -> QuerySet[AccountScore]:
     Empty when no run is in force."""
     current = ChannelPlan.objects.filter(account=OuterRef("account_id"), valid_to__isnull=True)
     return account_score_list(user=user, tier=KEY).filter(~Exists(current))
+
+
+# -- loyalty campaigns ------------------------------------------------------------------------
+
+
+def campaign_list(*, user: Actor) -> QuerySet[Campaign]:
+    """The campaigns the user may read, newest first: every campaign for marketing,
+    directors and analysts; for a KAM, the sent campaigns that reached one of their
+    accounts."""
+    from kam.engagement.permissions import reads_all_campaigns
+
+    if not _signed_in(user):
+        return Campaign.objects.none()
+    campaigns = Campaign.objects.select_related("channel", "created_by", "sent_by")
+    if user is not None and not reads_all_campaigns(user):
+        touching = CampaignTarget.objects.filter(
+            campaign=OuterRef("pk"), account__in=account_list(user=user)
+        )
+        campaigns = campaigns.filter(Exists(touching))
+    return campaigns.order_by("-created_at", "-id")
+
+
+def campaign_get(*, user: Actor, pk: int) -> Campaign:
+    campaign = campaign_list(user=user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def campaign_target_rows(*, user: Actor, campaign: Campaign) -> QuerySet[CampaignTarget]:
+    """A sent campaign's targets on the accounts the user sees, with their account and
+    contact (one query), by account."""
+    from kam.engagement.permissions import reads_all_campaigns
+
+    targets = CampaignTarget.objects.filter(campaign=campaign)
+    if user is not None and not reads_all_campaigns(user):
+        targets = targets.filter(account__in=account_list(user=user))
+    return targets.select_related("account", "contact").order_by(
+        "account__name", "account_id", "id"
+    )

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from kam.ledger.schema import LEDGER_SCHEMA, conform
+from kam.ledger.schema import LEDGER_COLUMNS, LEDGER_SCHEMA, conform
 
-if TYPE_CHECKING:  # ibis is imported when the ledger is read: it costs ~0.2 s at start-up
+if TYPE_CHECKING:  # imported when the ledger is read: Ibis costs ~0.4 s at start-up
+    import duckdb
     import ibis
 
 BATCH_SUFFIX = ".parquet"
@@ -107,42 +108,58 @@ class ParquetLedger:
         return self.root / _safe_name(file_name)
 
     def table(self, batches: Sequence[LedgerBatch]) -> ibis.Table:
-        """All order lines of the given committed batches, as one Ibis table.
-
-        Lines of a batch are hidden where a later batch replaces their period, so a
-        correction never shows twice. With no batch, an empty table of the same schema.
-        """
+        """All order lines of the given committed batches, as one Ibis table (the view
+        of :meth:`connect`). With no batch, an empty table of the same schema."""
         import ibis
 
-        con = ibis.duckdb.connect()
+        return ibis.duckdb.from_connection(self.connect(batches)).table(LEDGER_VIEW)
+
+    def connect(self, batches: Sequence[LedgerBatch]) -> duckdb.DuckDBPyConnection:
+        """A new in-memory DuckDB connection with the order lines of the given committed
+        batches as the view ``ledger`` (:data:`LEDGER_VIEW`), in the ledger's columns.
+
+        Lines of a batch are hidden where a later batch replaces their period, so a
+        correction never shows twice. With no batch, the view is empty. Opening it
+        imports DuckDB only (not Ibis): what the feature query of ``kam score`` needs."""
+        import duckdb
+
+        connection = duckdb.connect()
+        connection.execute(f"CREATE VIEW {LEDGER_VIEW} AS {self._lines_sql(batches)}")
+        return connection
+
+    def _lines_sql(self, batches: Sequence[LedgerBatch]) -> str:
+        """The SELECT of the ledger view. A view takes no parameters: paths, ids and
+        dates are written as SQL literals (paths quoted, ids ints, dates ISO)."""
         if not batches:
-            return con.sql(_EMPTY_LEDGER_SQL)
+            return _EMPTY_LEDGER_SQL
         ordered = sorted(batches, key=lambda b: b.batch_id)
-        paths = [str(self.path(b.file_name)) for b in ordered]
+        paths = [_quoted(str(self.path(b.file_name))) for b in ordered]
         replacing = [b for b in ordered if b.replaces_from and b.replaces_to]
         if not replacing:
-            return con.read_parquet(paths, table_name="ledger")
-        lines = con.read_parquet(paths, table_name="ledger_files", filename=True)
-        files = ibis.memtable({"filename": paths, "batch_id": [b.batch_id for b in ordered]})
-        replacements = ibis.memtable(
-            {
-                "by_batch": [b.batch_id for b in replacing],
-                "from_date": [b.replaces_from for b in replacing],
-                "to_date": [b.replaces_to for b in replacing],
-            }
-        ).cast({"from_date": "date", "to_date": "date"})
-        tagged = lines.join(files, "filename").drop("filename")
-        visible = tagged.anti_join(
-            replacements,
-            [
-                tagged.batch_id < replacements.by_batch,
-                tagged.order_date >= replacements.from_date,
-                tagged.order_date <= replacements.to_date,
-            ],
+            return f"SELECT {', '.join(LEDGER_COLUMNS)} FROM read_parquet([{', '.join(paths)}])"
+        files = ", ".join(
+            f"({path}, {b.batch_id:d})" for path, b in zip(paths, ordered, strict=True)
         )
-        return visible.select(*LEDGER_SCHEMA)
+        periods = ", ".join(
+            f"({b.batch_id:d}, DATE '{b.replaces_from.isoformat()}', "
+            f"DATE '{b.replaces_to.isoformat()}')"
+            for b in replacing
+            if b.replaces_from and b.replaces_to
+        )
+        # A line is hidden when a later batch (a higher id) replaces the period it is in.
+        return (
+            f"SELECT {', '.join(f'line.{name}' for name in LEDGER_COLUMNS)} "
+            f"FROM read_parquet([{', '.join(paths)}], filename = true) AS line "
+            f"JOIN (VALUES {files}) AS file(filename, batch_id) "
+            "ON line.filename = file.filename "
+            f"WHERE NOT EXISTS (SELECT 1 FROM (VALUES {periods}) "
+            "AS later(batch_id, from_date, to_date) WHERE file.batch_id < later.batch_id "
+            "AND line.order_date BETWEEN later.from_date AND later.to_date)"
+        )
 
 
+# The name of the view of the order lines in a ledger connection.
+LEDGER_VIEW = "ledger"
 _DUCKDB_TYPES = {pl.String(): "VARCHAR", pl.Date(): "DATE", pl.Float64(): "DOUBLE"}
 _EMPTY_LEDGER_SQL = (
     "SELECT "
@@ -151,6 +168,11 @@ _EMPTY_LEDGER_SQL = (
     )
     + " WHERE FALSE"
 )
+
+
+def _quoted(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _safe_name(file_name: str) -> str:

@@ -141,8 +141,12 @@ class ScoreRun(models.Model):
 class AccountScore(models.Model):
     """An account's result in one run: score, rank, ABC class, tier and why.
 
-    ``contributions`` lists, per criterion, the raw value behind it and the points it
-    gave (``[{feature, value, points, weight}]``); the points sum to ``score``. ``tier``
+    Its explanation lists, per criterion, the raw value behind it and the points it gave
+    (``[{feature, value, points, weight}]``); the points sum to ``score``. Runs keep the
+    explanations of all their accounts in one file, ``KAM_HOME/runs/`` (storing them in
+    100,000 rows doubled the time to store a run); the selectors of
+    :mod:`kam.scoring.selectors` fill ``contributions`` from it. The column holds them
+    only for runs stored before that change (``[]`` for later ones). ``tier``
     is the tier in force (a manual override wins), ``computed_tier`` the scorecard's.
     In a group-level run, ``account`` is the group's top account.
     """

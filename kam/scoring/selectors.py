@@ -28,6 +28,7 @@ from kam.scoring.models import (
     ScoreRun,
     TierOverride,
 )
+from kam.scoring.storage import contributions_attach
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -102,12 +103,27 @@ def scorecard_get(*, user: User, name: str, version: int | None = None) -> Score
     return found
 
 
+class ExplainedScores(QuerySet[AccountScore]):
+    """Account scores that carry their explanation: when rows are fetched as model
+    objects, ``contributions`` is read from their run's file for those rows only
+    (:func:`kam.scoring.storage.contributions_attach`: one small read per page), not for
+    ``values()``, counts or ``iterator()``."""
+
+    def _fetch_all(self) -> None:
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        rows = self._result_cache or []
+        if fetched and rows and isinstance(rows[0], AccountScore):
+            contributions_attach(rows)
+
+
 def account_score_list(
     *, user: User, run: ScoreRun | None = None, tier: str | None = None
 ) -> QuerySet[AccountScore]:
     """The scores of one run (the run in force by default) of the accounts the user may
-    see, best rank first, each with its account and its lead manager's username
-    (``lead_manager``). Empty when no run is in force."""
+    see, best rank first, each with its account, its run, its lead manager's username
+    (``lead_manager``) and its explanation (``contributions``, see
+    :class:`ExplainedScores`). Empty when no run is in force."""
     if not _signed_in(user):
         return AccountScore.objects.none()
     if run is None:
@@ -117,13 +133,13 @@ def account_score_list(
     lead = AccountAssignment.objects.filter(
         account=OuterRef("account_id"), ended_at__isnull=True, role=AssignmentRole.LEAD
     ).values("manager__username")[:1]
-    scores = AccountScore.objects.filter(run=run)
+    scores = ExplainedScores(AccountScore).filter(run=run)
     if user is not None:
         scores = scores.filter(account__in=_visible_accounts(user))
     if tier:
         scores = scores.filter(tier=tier)
     return (
-        scores.select_related("account")
+        scores.select_related("account", "run")
         .annotate(**{LEAD_MANAGER: Subquery(lead)})
         .order_by("rank", "account_id")
     )
@@ -146,7 +162,8 @@ def account_score_get(*, user: User, external_id: str, run: ScoreRun | None = No
 
 def account_score_history(*, user: User, account: Account) -> QuerySet[AccountScore]:
     """The account's scores in every finished run, the latest as-of date first; empty
-    when the user may not see the account."""
+    when the user may not see the account. Without their explanations (one file per
+    run): :func:`account_score_get` gives a run's."""
     if not _signed_in(user):
         return AccountScore.objects.none()
     scores = AccountScore.objects.filter(account=account, run__status=RunStatus.DONE)

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,8 @@ from kam.scoring.selectors import run_in_force
 from kam.scoring.storage import (
     account_scores_insert,
     active_overrides,
+    contributions_remove,
+    contributions_save,
     run_comparison_frame,
     run_files_prune,
     run_frame_save,
@@ -183,17 +186,22 @@ def _compute(
 ) -> ScoreRunResult:
     started = time.monotonic()
     say = _reporter(run, progress)
-    say("computing features", 0.05)
-    features = account_features(as_of=as_of)
-    say("scoring", 0.5)
-    frame = _level_frame(features, definition, as_of)
-    scores = score_frame(frame, definition, overrides=active_overrides())
-    stats = run_stats(scores, definition, features_cached=features.from_cache)
-    before = _in_force_frame()
-    comparison = compare_runs(before, _comparable(scores)) if before is not None else None
-    if run is not None:
-        say("storing", 0.7)
-        _store(run, scores, definition, features, stats, started)
+    # Files (the feature cache, the run's explanations and comparison copy) are written
+    # on a thread of their own while this one scores and stores: Polars writes them
+    # without holding the GIL. Leaving the block waits for them.
+    with _FileWriter() as files:
+        say("computing features", 0.05)
+        features = account_features(as_of=as_of, background=files)
+        say("scoring", 0.5)
+        frame = _level_frame(features, definition, as_of)
+        scores = score_frame(frame, definition, overrides=active_overrides())
+        stats = run_stats(scores, definition, features_cached=features.from_cache)
+        before = _in_force_frame()
+        comparison = compare_runs(before, _comparable(scores)) if before is not None else None
+        if run is not None:
+            say("storing", 0.7)
+            _store(run, scores, definition, features, stats, started, files)
+        files.wait()
     say("done", 1.0)
     return ScoreRunResult(
         run=run,
@@ -205,6 +213,24 @@ def _compute(
         seconds=round(time.monotonic() - started, 3),
         dry_run=run is None,
     )
+
+
+class _FileWriter(ThreadPoolExecutor):
+    """One thread writing files in the background; :meth:`wait` waits for every file
+    submitted and raises the first failure."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="kam-score-files")
+        self._jobs: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        job = super().submit(fn, *args, **kwargs)
+        self._jobs.append(job)
+        return job
+
+    def wait(self) -> None:
+        for job in self._jobs:
+            job.result()
 
 
 def _level_frame(
@@ -222,20 +248,45 @@ def _store(
     features: AccountFeatures,
     stats: dict[str, Any],
     started: float,
+    files: Executor,
 ) -> None:
-    """All rows and the status in one transaction: a failure leaves no half run."""
-    with transaction.atomic():
-        account_scores_insert(scores, definition, run_id=run.pk, account_pks=features.ids)
-        run.status = RunStatus.DONE
-        run.stage = "done"
-        run.progress = 1.0
-        run.accounts_scored = scores.height
-        run.stats = stats
-        run.finished_at = timezone.now()
-        run.seconds = round(time.monotonic() - started, 3)
-        run.save()
-    run_frame_save(run, scores)
+    """All rows and the status in one transaction: a failure leaves no half run. The
+    run's explanation file is written meanwhile (on ``files``: Polars and SQLite both
+    work without the GIL) and is in place before the rows are committed; when they are
+    not, it is removed. Then the run's comparison copy (a cache) is written."""
     in_force = run_in_force()
+    explained = files.submit(contributions_save, run, scores, definition, account_pks=features.ids)
+    try:
+        with transaction.atomic():
+            account_scores_insert(scores, run_id=run.pk, account_pks=features.ids)
+            run.status = RunStatus.DONE
+            run.stage = "done"
+            run.progress = 1.0
+            run.accounts_scored = scores.height
+            run.stats = stats
+            run.finished_at = timezone.now()
+            run.seconds = round(time.monotonic() - started, 3)
+            run.save()
+            explained.result()
+    except BaseException:
+        if not explained.cancel():
+            _wait_quietly(explained)
+        contributions_remove(run)
+        raise
+    files.submit(_keep_run_frame, run, scores, in_force)
+
+
+def _wait_quietly(job: Future[Any]) -> None:
+    """Wait for a job whose result no longer matters (the run failed already)."""
+    try:
+        job.result()
+    except Exception:  # the run's own error is the one worth raising
+        logger.debug("explanation file of a failed run", exc_info=True)
+
+
+def _keep_run_frame(run: ScoreRun, scores: pl.DataFrame, in_force: ScoreRun | None) -> None:
+    """Keep the run's comparison copy, and that of the run in force only."""
+    run_frame_save(run, scores)
     run_files_prune(keep=[run] if in_force is None else [run, in_force])
 
 

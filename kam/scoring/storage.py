@@ -1,15 +1,26 @@
-"""Storing a run's rows fast, and reading back the run in force for comparisons.
+"""Storing a run's rows fast, its explanations in a file, and reading back the run in
+force for comparisons.
 
 100,000 ``AccountScore`` rows must be stored in seconds. Django's ``bulk_create`` builds
 a model object per row and compiles every batch (SQLite allows 999 parameters per
-statement: batches of 60 rows), which takes half a minute; here the rows, their JSON
-contributions included, are built by Polars and written by one ``executemany`` of a
-single-row INSERT (as :mod:`kam.accounts.services` does for accounts), or by ``COPY`` on
-PostgreSQL. The values are plain numbers, text and JSON text, which both databases take
-as they are (the table and column names come from the model, never from data). Rows go
-in the order of the accounts' keys, which halves SQLite's index work (see below);
-multi-row INSERT statements were measured no faster than ``executemany`` (SQLite spends
-the time in the table's indexes, not in the statements).
+statement: batches of 60 rows), which takes half a minute; here the rows are built by
+Polars and written by one ``executemany`` of a single-row INSERT (as
+:mod:`kam.accounts.services` does for accounts), or by ``COPY`` on PostgreSQL. The values
+are plain numbers and text, which both databases take as they are (the table and column
+names come from the model, never from data). Rows go in the order of the accounts' keys,
+which spares SQLite index work (see ``_by_account_key``); multi-row INSERT statements
+were measured no faster than ``executemany`` (SQLite spends the time in the table's
+indexes, not in the statements).
+
+The explanation of every score (per criterion: the raw value, the weight applied and the
+points) is not stored in the rows: it would be three quarters of their bytes, and as
+JSON text, made, inserted and written twice (WAL, then database), it doubled the time
+of storing 100,000 rows (0.8 s more). A run keeps it in one Parquet file under
+``KAM_HOME/runs/`` (one row per account, three typed columns per criterion), written
+before the run's rows are committed, so that a finished run always has it;
+:func:`contributions_attach` puts it on the rows a page or the API reads. Rows stored by
+an older kam keep theirs in the ``contributions`` column, which is read as it is when a
+run has no file.
 
 Comparing a draft with the run in force needs that run's ranks, tiers and revenue: a
 copy is kept as Parquet in the cache folder, so that a preview reads a file rather than
@@ -18,17 +29,21 @@ copy is kept as Parquet in the cache folder, so that a preview reads a file rath
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from django.conf import settings
 from django.db import connection
 
 from kam.domain.scorecard import ScorecardDefinition
 from kam.scoring.features import cache_dir
-from kam.scoring.models import AccountScore, ScoreRun, TierOverride
+from kam.scoring.models import AccountScore, RunStatus, ScoreRun, TierOverride
 
 # Rows per executemany call: bounds the memory of the parameter lists.
 INSERT_CHUNK = 10_000
@@ -48,34 +63,8 @@ def _finite(name: str) -> pl.Expr:
     return pl.when(value.is_finite()).then(value).otherwise(None)
 
 
-def contributions_json(frame: pl.DataFrame, definition: ScorecardDefinition) -> pl.Expr:
-    """Each row's ``[{feature, value, points, weight}, …]`` as JSON text, one object per
-    criterion in the scorecard's order; ``weight`` is the weight applied to that account
-    (scaled up where an ``exclude`` criterion had no value)."""
-    objects = []
-    for criterion in definition.criteria:
-        feature = criterion.feature
-        value = pl.col(f"value__{feature}")
-        if frame.schema[f"value__{feature}"].is_numeric():
-            value = _finite(f"value__{feature}")
-        weight = (
-            _finite(f"weight__{feature}")
-            if f"weight__{feature}" in frame.columns
-            else pl.lit(float(criterion.weight))
-        )
-        objects.append(
-            pl.struct(
-                feature=pl.lit(feature),
-                value=value,
-                points=_finite(f"points__{feature}").fill_null(0.0),
-                weight=weight.fill_null(0.0),
-            ).struct.json_encode()
-        )
-    return pl.concat_str([pl.lit("["), pl.concat_str(objects, separator=","), pl.lit("]")])
-
-
 # The stored columns, in the order of the INSERT, with how each is taken from the frame.
-def _row_columns(frame: pl.DataFrame, definition: ScorecardDefinition) -> dict[str, pl.Expr]:
+def _row_columns() -> dict[str, pl.Expr]:
     return {
         "run_id": pl.col("_run_id"),
         "account_id": pl.col("pk"),
@@ -91,29 +80,19 @@ def _row_columns(frame: pl.DataFrame, definition: ScorecardDefinition) -> dict[s
         "attractiveness": _finite("attractiveness"),
         "strength": _finite("strength"),
         "quadrant": pl.col("quadrant").fill_null(""),
-        "contributions": contributions_json(frame, definition),
+        # The explanation is in the run's file (contributions_save): see the docstring.
+        "contributions": pl.lit("[]"),
     }
 
 
-def account_scores_insert(
-    frame: pl.DataFrame,
-    definition: ScorecardDefinition,
-    *,
-    run_id: int,
-    account_pks: pl.DataFrame,
-) -> int:
+def account_scores_insert(frame: pl.DataFrame, *, run_id: int, account_pks: pl.DataFrame) -> int:
     """Insert one ``AccountScore`` per row of a score frame (``account_pks``: external
-    ``account_id`` → ``pk``); returns the number of rows. The caller holds the
-    transaction."""
-    # In the order of the accounts' keys: four of the table's six indexes lead with the
-    # account (or the run, then the account), so each insert lands next to the last one
-    # instead of on a random page: half the time of inserting in rank order.
-    joined = (
-        frame.join(account_pks, on="account_id", how="inner")
-        .sort("pk")
-        .with_columns(_run_id=pl.lit(run_id, dtype=pl.Int64))
+    ``account_id`` → ``pk``), without its explanation (:func:`contributions_save`);
+    returns the number of rows. The caller holds the transaction."""
+    joined = _by_account_key(frame, account_pks).with_columns(
+        _run_id=pl.lit(run_id, dtype=pl.Int64)
     )
-    columns = _row_columns(joined, definition)
+    columns = _row_columns()
     meta = AccountScore._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -132,12 +111,19 @@ def account_scores_insert(
     return joined.height
 
 
+def _by_account_key(frame: pl.DataFrame, account_pks: pl.DataFrame) -> pl.DataFrame:
+    """The rows of accounts the database knows, with their key ``pk``, in its order: two
+    of the table's four indexes lead with the account (or the run, then the account), so
+    each insert lands next to the last one instead of on a random page (measured: a
+    third less time than in rank order once the table holds a few runs)."""
+    return frame.join(account_pks, on="account_id", how="inner").sort("pk")
+
+
 def _prepared_rows(
     frame: pl.DataFrame, columns: dict[str, pl.Expr]
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows to store, ``INSERT_CHUNK`` at a time, each chunk made on a helper thread
-    while the database stores the one before: Polars builds the JSON without holding the
-    GIL and SQLite writes without it, so the two overlap (a tenth off the time)."""
+    while the database stores the one before (SQLite writes without holding the GIL)."""
 
     def prepare(part: pl.DataFrame) -> list[tuple[Any, ...]]:
         return part.select(**columns).rows()
@@ -152,6 +138,180 @@ def _prepared_rows(
             pending = pool.submit(prepare, following)
             yield ready
         yield pending.result()
+
+
+# -- the explanation of every score, one file per run ---------------------------------------
+
+_VALUE, _WEIGHT, _POINTS = "value__", "weight__", "points__"
+
+
+def contributions_path(run: ScoreRun) -> Path:
+    """Where a run's explanation file is: ``KAM_HOME/runs/run-<id>-<creation time>``
+    (the time keeps the name unique where ids are reused, e.g. a database made anew)."""
+    stamp = int(run.created_at.timestamp() * 1_000_000) if run.created_at else 0
+    return Path(settings.KAM_HOME) / "runs" / f"run-{run.pk}-{stamp}.parquet"
+
+
+def contributions_frame(
+    frame: pl.DataFrame, definition: ScorecardDefinition, *, account_pks: pl.DataFrame
+) -> pl.DataFrame:
+    """A score frame's explanation as stored: ``account`` (the key) and, per criterion in
+    the scorecard's order, ``value__<feature>`` (a float, or text for a categorical
+    feature; null when missing), ``weight__<feature>`` (the weight applied to that
+    account, in %: scaled up where an ``exclude`` criterion had no value) and
+    ``points__<feature>``. NaN and infinities are stored as nulls (0 for points and
+    weights), as in the rows."""
+    joined = _by_account_key(frame, account_pks)
+    columns: list[pl.Expr] = [pl.col("pk").cast(pl.Int64).alias("account")]
+    for criterion in definition.criteria:
+        feature = criterion.feature
+        name = f"{_VALUE}{feature}"
+        value = _finite(name) if joined.schema[name].is_numeric() else pl.col(name).cast(pl.String)
+        weight = (
+            _finite(f"{_WEIGHT}{feature}")
+            if f"{_WEIGHT}{feature}" in joined.columns
+            else pl.lit(float(criterion.weight))
+        )
+        columns += [
+            value.alias(f"{_VALUE}{feature}"),
+            weight.fill_null(0.0).alias(f"{_WEIGHT}{feature}"),
+            _finite(f"{_POINTS}{feature}").fill_null(0.0).alias(f"{_POINTS}{feature}"),
+        ]
+    return joined.select(columns)
+
+
+def contributions_save(
+    run: ScoreRun,
+    frame: pl.DataFrame,
+    definition: ScorecardDefinition,
+    *,
+    account_pks: pl.DataFrame,
+) -> Path:
+    """Write the run's explanation file (:func:`contributions_frame`) for good: to a
+    temporary name, synced, then renamed into place. Called before the run's rows are
+    committed; :func:`contributions_remove` undoes it when they are not."""
+    path = contributions_path(run)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{path.name}")
+    contributions_frame(frame, definition, account_pks=account_pks).write_parquet(
+        tmp, compression="zstd"
+    )
+    _fsync(tmp)
+    os.replace(tmp, path)
+    _fsync(path.parent)
+    return path
+
+
+def contributions_remove(run: ScoreRun) -> None:
+    """Remove a run's explanation file (a run whose rows were not committed)."""
+    path = contributions_path(run)
+    path.with_name(f".tmp-{path.name}").unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def run_contributions(
+    run: ScoreRun, account_pks: Collection[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The explanation of these accounts' scores in ``run``: account key → one
+    ``{feature, value, points, weight}`` per criterion, in the scorecard's order (the
+    points sum to the score). Accounts without a score are absent. A run stored before
+    explanations went to files has them in its rows; they are read from there."""
+    wanted = sorted(set(account_pks))
+    path = contributions_path(run)
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        rows = AccountScore.objects.filter(run=run, account_id__in=wanted).values_list(
+            "account_id", "contributions"
+        )
+        return {pk: list(items or []) for pk, items in rows}
+    stored = _explanation_file(path, found.st_size, found.st_mtime_ns)
+    stored = stored.filter(pl.col("account").is_in(wanted))
+    features = [name.removeprefix(_VALUE) for name in stored.columns if name.startswith(_VALUE)]
+    return {
+        row["account"]: [
+            {
+                "feature": feature,
+                "value": row[f"{_VALUE}{feature}"],
+                "points": row[f"{_POINTS}{feature}"],
+                "weight": row[f"{_WEIGHT}{feature}"],
+            }
+            for feature in features
+        ]
+        for row in stored.iter_rows(named=True)
+    }
+
+
+@lru_cache(maxsize=2)
+def _explanation_file(path: Path, size: int, mtime_ns: int) -> pl.DataFrame:
+    """A run's explanation file, read whole and kept for the next page (a run's file
+    never changes; its size and time are in the key all the same). Any set of accounts
+    costs a filter in memory then, where Parquet row groups, in the order of the keys,
+    would be read nearly all for a page of ranks: 100,000 accounts take ~20 MB."""
+    return pl.read_parquet(path)
+
+
+def contributions_attach(scores: Sequence[AccountScore]) -> None:
+    """Set ``contributions`` on each of these scores from its run's file (one read per
+    run; the rows' own column where a run has no file). Their runs are read in one
+    query unless already loaded with them."""
+    by_run: dict[int, list[AccountScore]] = {}
+    for score in scores:
+        by_run.setdefault(score.run_id, []).append(score)
+    run_field = AccountScore._meta.get_field("run")
+    loaded = {s.run_id: s.run for s in scores if run_field.is_cached(s)}
+    missing = set(by_run) - set(loaded)
+    if missing:
+        loaded.update(ScoreRun.objects.only("pk", "created_at").in_bulk(missing))
+    for run_id, members in by_run.items():
+        run = loaded.get(run_id)
+        if run is None or not contributions_path(run).is_file():
+            continue  # stored by an older kam: the rows hold their explanation
+        found = run_contributions(run, [s.account_id for s in members])
+        for score in members:
+            score.contributions = found.get(score.account_id, [])
+
+
+@dataclass(frozen=True)
+class ExplanationFiles:
+    """What :func:`explanation_files_check` found: finished runs whose explanation file
+    is missing (their scores can no longer be explained), and files under
+    ``KAM_HOME/runs/`` that no finished run owns (a run that failed or was interrupted
+    before its rows were committed; safe to remove)."""
+
+    missing: list[ScoreRun]
+    orphans: list[Path]
+
+
+def explanation_files_check() -> ExplanationFiles:
+    """Compare the finished runs with the explanation files (for ``kam check``). A run
+    stored before explanations went to files has none and needs none."""
+    owned: set[str] = set()
+    missing: list[ScoreRun] = []
+    for run in ScoreRun.objects.filter(status=RunStatus.DONE).only("pk", "created_at"):
+        path = contributions_path(run)
+        owned.add(path.name)
+        if not path.is_file() and _explained_in_rows(run) is False:
+            missing.append(run)
+    folder = Path(settings.KAM_HOME) / "runs"
+    orphans = sorted(p for p in folder.iterdir() if p.name not in owned) if folder.is_dir() else []
+    return ExplanationFiles(missing=missing, orphans=orphans)
+
+
+def _explained_in_rows(run: ScoreRun) -> bool | None:
+    """Whether the run's rows hold their explanations (stored by an older kam); None
+    when the run has no row."""
+    first = AccountScore.objects.filter(run=run).values_list("contributions", flat=True)[:1]
+    found = list(first)
+    return bool(found[0]) if found else None
 
 
 # -- the run in force, for comparisons -----------------------------------------------------

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
 from bench.data import BENCH_AS_OF, bench_files
 from bench.measure import run_child
 from bench.scoring import (
     COMPARED_FEATURES,
     _sales_parquet,
+    explained_accounts,
     features_agreement,
     reference_argv,
     reference_scores,
@@ -151,3 +153,18 @@ def test_the_verdict_needs_every_target_met():
     # the median of interleaved pairs is compared
     median = summary([_pair(10.0, 30.0), _pair(10.0, 12.0), _pair(10.0, 13.0)], fast_preview, None)
     assert median["median"]["kam_seconds"] == 13.0 and median["passed"]
+
+
+def test_the_accounts_a_run_explained_are_counted_from_its_file(tmp_path: Path):
+    # given a home whose run left an explanation file of three accounts
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    pl.DataFrame({"account": [1, 2, 3], "points__revenue_12m": [1.0, 2.0, 3.0]}).write_parquet(
+        runs / "run-1-123.parquet"
+    )
+    # then three accounts were explained
+    assert explained_accounts(tmp_path) == 3
+    # and a home with no run file (or two) is refused: the run stored less than it must
+    (runs / "run-1-123.parquet").rename(runs / "other.parquet")
+    with pytest.raises(RuntimeError, match="0 run files"):
+        explained_accounts(tmp_path)

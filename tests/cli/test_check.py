@@ -75,3 +75,30 @@ def test_a_committed_batch_without_its_file_is_serious(committed, capsys):
     assert f"has lost its file {committed}" in captured.out
     assert "restore them from a backup" in captured.err
     assert ledger_check(clean=False).missing[0][1] == committed
+
+
+def test_explanation_files_of_score_runs_are_checked(capsys, tmp_path):
+    from kam.scoring.models import ScoreRun
+    from kam.scoring.storage import contributions_path
+    from tests.scoring.conftest import AS_OF, make_book
+
+    # given a scored book (its run's explanations are in a file) and a stray file
+    make_book()
+    assert main(["score", "--as-of", AS_OF.isoformat()]) == 0
+    run = ScoreRun.objects.get()
+    explained = contributions_path(run)
+    assert explained.is_file()
+    stray = explained.parent / "run-999-1.parquet"
+    stray.write_bytes(b"not ours")
+    capsys.readouterr()
+    # when checked: the stray file is an orphan, removed; the run's file is kept
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert f"orphan explanation file {stray.name}: removed" in out
+    assert not stray.exists() and explained.is_file()
+    # and a run whose file is lost is an error naming it
+    explained.unlink()
+    assert main(["check", "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["explanations"]["missing_runs"] == [run.pk]
+    assert "lost their explanation file" in captured.err

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import ibis
 import polars as pl
 from hypothesis import given, settings
@@ -12,9 +15,12 @@ from hypothesis import strategies as st
 
 from kam.ledger import LedgerBatch, ParquetLedger
 from kam.ledger.features import (
+    DUCKDB_SQL,
     SALES_FEATURE_COLUMNS,
     SALES_FEATURE_SCHEMA,
     account_sales_features,
+    compile_duckdb_sql,
+    duckdb_sales_features,
     years_before,
 )
 from kam.ledger.schema import LEDGER_SCHEMA, conform
@@ -30,11 +36,20 @@ def _frame(lines: list[Line]) -> pl.DataFrame:
     return conform(pl.DataFrame(lines, schema=columns, orient="row"))
 
 
+def _both_ways(ledger: ParquetLedger, batches: list[LedgerBatch], as_of: date) -> pl.DataFrame:
+    """The features computed by the Ibis expression and by its compiled SQL (what
+    ``kam score`` runs), which must be the same rows; the expression's, by account."""
+    by_ibis = account_sales_features(ledger.table(batches), as_of=as_of).to_polars()
+    by_sql = duckdb_sales_features(ledger.connect(batches), as_of=as_of)
+    assert by_sql.schema == by_ibis.schema
+    assert by_sql.sort("account_id").to_dicts() == by_ibis.sort("account_id").to_dicts()
+    return by_ibis
+
+
 def _features(tmp_path: Path, lines: list[Line], as_of: date = AS_OF) -> dict[str, dict]:
     ledger = ParquetLedger(tmp_path)
     name = ledger.write_batch(_frame(lines))
-    table = ledger.table([LedgerBatch(1, name)])
-    frame = account_sales_features(table, as_of=as_of).to_polars()
+    frame = _both_ways(ledger, [LedgerBatch(1, name)], as_of)
     return {row["account_id"]: row for row in frame.to_dicts()}
 
 
@@ -103,18 +118,58 @@ def test_accounts_without_lines_before_as_of_are_absent(tmp_path: Path):
 def test_the_result_has_the_contract_columns_and_types(tmp_path: Path):
     # given a ledger
     ledger = ParquetLedger(tmp_path)
-    table = ledger.table([LedgerBatch(1, ledger.write_batch(_frame(LEDGER)))])
-    # when the features are computed
-    frame = account_sales_features(table, as_of=AS_OF).to_polars()
+    batches = [LedgerBatch(1, ledger.write_batch(_frame(LEDGER)))]
+    # when the features are computed (by the expression and by its compiled SQL)
+    frame = _both_ways(ledger, batches, AS_OF)
     # then the columns and their types are exactly the contract's
     assert tuple(frame.columns) == SALES_FEATURE_COLUMNS
     assert dict(frame.schema) == SALES_FEATURE_SCHEMA
 
 
 def test_an_empty_ledger_gives_no_row_and_the_same_columns(tmp_path: Path):
-    frame = account_sales_features(ParquetLedger(tmp_path).table([]), as_of=AS_OF).to_polars()
+    frame = _both_ways(ParquetLedger(tmp_path), [], AS_OF)
     assert frame.height == 0
     assert tuple(frame.columns) == SALES_FEATURE_COLUMNS
+
+
+def test_replaced_periods_are_left_out_by_the_compiled_sql_too(tmp_path: Path):
+    # given January and February lines, then a correction of February
+    ledger = ParquetLedger(tmp_path)
+    first = ledger.write_batch(_frame([LEDGER[1], LEDGER[2], LEDGER[8]]))
+    fix = ledger.write_batch(_frame([("A", "O9", date(2025, 1, 11), "P9", "C9", 1.0, 7.0, 1.0)]))
+    batches = [LedgerBatch(3, first), LedgerBatch(4, fix, date(2025, 1, 1), date(2025, 1, 31))]
+    # when the features are computed both ways, then they agree and O3 is replaced by O9
+    a = {r["account_id"]: r for r in _both_ways(ledger, batches, AS_OF).to_dicts()}["A"]
+    assert a["revenue_12m"] == 100.0 + 7.0
+    assert a["product_breadth"] == 2  # P1 and P9: P2 was in the replaced January
+
+
+def test_the_compiled_sql_is_the_expression_compiled_with_named_bounds():
+    # when the expression is compiled again, then it holds the three bounds by name and
+    # no other date, and reads the ledger view twice (older lines, then T12's)
+    sql = compile_duckdb_sql()
+    assert {"$as_of", "$t12_start", "$p12_start"} <= set(sql.replace("(", " ").split())
+    assert "MAKE_DATE(" not in sql
+    assert sql.count('FROM "ledger"') == 2 == DUCKDB_SQL.count('FROM "ledger"')
+
+
+def test_computing_the_features_from_the_compiled_sql_does_not_import_ibis(tmp_path: Path):
+    # given a ledger with one batch
+    ledger = ParquetLedger(tmp_path)
+    name = ledger.write_batch(_frame(LEDGER))
+    # when a fresh interpreter computes the features the way `kam score` does
+    code = (
+        "import sys; from datetime import date; from kam.ledger import LedgerBatch, "
+        "ParquetLedger; from kam.ledger.features import duckdb_sales_features; "
+        f"ledger = ParquetLedger({str(tmp_path)!r}); "
+        f"frame = duckdb_sales_features(ledger.connect([LedgerBatch(1, {name!r})]), "
+        f"as_of=date({AS_OF.year}, {AS_OF.month}, {AS_OF.day})); "
+        "print(frame.height, 'ibis' in sys.modules, 'pyarrow' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    # then it got the rows without loading Ibis (nor pyarrow): half a second saved
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "False", "False"]
 
 
 def test_the_features_are_one_query_run_by_the_engine():
@@ -198,9 +253,15 @@ def _expected(lines: list[Line]) -> dict[str, dict]:
 @given(lines=_lines)
 def test_the_engine_agrees_with_a_line_by_line_computation(lines: list[Line]):
     # given random order lines (returns, unknown margins and categories included)
-    table = ibis.memtable(_frame(lines).to_arrow())
-    # when the features are computed by the engine
-    frame = account_sales_features(table, as_of=AS_OF).to_polars()
+    frame = _frame(lines)
+    # when the features are computed by the engine, from the expression and from its
+    # compiled SQL (over the same lines as the view "ledger")
+    by_ibis = account_sales_features(ibis.memtable(frame.to_arrow()), as_of=AS_OF).to_polars()
+    connection = duckdb.connect()
+    connection.register("ledger", frame.to_arrow())
+    by_sql = duckdb_sales_features(connection, as_of=AS_OF)
     # then every account with a line before as_of appears once, with the same values
-    found = {row.pop("account_id"): row for row in frame.to_dicts()}
-    assert found == _expected(lines)
+    expected = _expected(lines)
+    for computed in (by_ibis, by_sql):
+        found = {row.pop("account_id"): row for row in computed.to_dicts()}
+        assert found == expected
