@@ -21,7 +21,7 @@ from kam.demo.sales import sales_draw
 
 # Bump whenever a change makes the generator produce different data for the same spec
 # (the benchmark's cached files are regenerated when it changes).
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class DemoData:
     spec: DemoSpec
     accounts: pl.DataFrame  # external_id, name, parent_id, sector, country, …
     sales: pl.DataFrame  # account_id, order_id, order_date, product, category, …
+    # accounts built to decline: their last 3 months' purchases collapse (the demo of the
+    # revenue-drop alert; see kam.demo.accounts)
+    declining: tuple[str, ...] = ()
 
     @property
     def period(self) -> tuple[date, date]:
@@ -72,7 +75,12 @@ def demo_generate(spec: DemoSpec) -> DemoData:
     start, _ = spec.period
     accounts = accounts_draw(_stream(spec.seed, "accounts"), spec.accounts)
     sales = sales_draw(_stream(spec.seed, "sales"), accounts, lines=spec.lines, first_month=start)
-    return DemoData(spec=spec, accounts=accounts.frame, sales=sales)
+    declining = (
+        tuple(accounts.frame["external_id"].filter(pl.Series(accounts.declining)).to_list())
+        if accounts.declining is not None
+        else ()
+    )
+    return DemoData(spec=spec, accounts=accounts.frame, sales=sales, declining=declining)
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
