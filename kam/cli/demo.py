@@ -146,11 +146,10 @@ def _print_tables(result: DemoLoadResult, ctx: Context) -> None:
         ("period", period),
         ("revenue", f"{result.revenue:,.2f}"),
         ("users created", f"{result.users_created:,}"),
-        ("key accounts (top 20 % by revenue, last 12 months)", f"{result.key_accounts:,}"),
-        ("given a lead manager", f"{result.assignments:,}"),
-        ("left without one (no capacity)", f"{result.unassigned:,}"),
+        ("leads a year ago (history: the largest accounts)", f"{result.assignments:,}"),
         ("score run in force (seed scorecard)", f"#{result.score_run}"),
         ("accounts in the key tier", f"{result.key_tier:,}"),
+        ("assignment proposal applied (key accounts led)", f"#{result.proposal}"),
         ("seed / as of", f"{result.seed} / {result.as_of}"),
         ("time", f"{result.seconds:.1f} s"),
     ):
