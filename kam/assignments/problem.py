@@ -26,18 +26,15 @@ from kam.domain.workload import (
 from kam.scoring.models import AccountScore, ScoreRun
 
 
-def account_key(pk: int) -> str:
-    """An account's id in the domain problem (prefixed: never mistaken for a manager's)."""
-    return f"a{pk}"
+def account_key(account: Account) -> str:
+    """An account's id in the domain problem: its external id, prefixed (never mistaken
+    for a manager's). Names, not primary keys: the tie-break between equal answers hashes
+    these ids, so the same data give the same proposal in any database."""
+    return f"a:{account.external_id}"
 
 
-def manager_key(pk: int) -> str:
-    return f"m{pk}"
-
-
-def pk_of(key: str) -> int:
-    """The primary key behind a domain id."""
-    return int(key[1:])
+def manager_key(user: User) -> str:
+    return f"m:{user.get_username()}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,12 @@ class ProblemContext:
     today: Today
     # accounts led today that are not in a placed tier (their lead is released)
     released: dict[int, Account]
+    # the primary key behind each domain id (accounts and managers)
+    pks: dict[str, int]
+
+    def pk(self, key: str) -> int:
+        """The primary key of the account or manager a domain id names."""
+        return self.pks[key]
 
 
 def manager_users() -> dict[int, User]:
@@ -162,10 +165,10 @@ def problem_build(policy: AssignmentPolicy, run: ScoreRun | None) -> ProblemCont
         value = max(0.0, float(value or 0.0))
         placed[account.pk] = PlacedAccount(account, score.tier, workload, value, international)
         lead = today.lead.get(account.pk)
-        lead_id = manager_key(lead) if lead is not None and lead in users else None
+        lead_id = manager_key(users[lead]) if lead is not None and lead in users else None
         to_place.append(
             AccountToPlace(
-                account_id=account_key(account.pk),
+                account_id=account_key(account),
                 value=value,
                 workload=workload,
                 sector=account.sector,
@@ -178,13 +181,13 @@ def problem_build(policy: AssignmentPolicy, run: ScoreRun | None) -> ProblemCont
                 current_lead=lead_id,
                 pinned_lead=lead_id if account.pk in today.pinned else None,
                 current_support=tuple(
-                    manager_key(m) for m in today.support.get(account.pk, ()) if m in users
+                    manager_key(users[m]) for m in today.support.get(account.pk, ()) if m in users
                 ),
             )
         )
     managers = tuple(
         Manager(
-            manager_id=manager_key(user.pk),
+            manager_id=manager_key(user),
             kind=user.manager_profile.kind,  # type: ignore[arg-type]
             capacity=float(user.manager_profile.capacity),
             sectors=_fit_profile(user.manager_profile)[0],
@@ -202,4 +205,6 @@ def problem_build(policy: AssignmentPolicy, run: ScoreRun | None) -> ProblemCont
         time_limit_s=rules.time_limit_s,
         gap_limit=rules.gap_limit,
     )
-    return ProblemContext(problem, rules, run, placed, users, today, released)
+    pks = {account_key(p.account): pk for pk, p in placed.items()}
+    pks.update({manager_key(user): pk for pk, user in users.items()})
+    return ProblemContext(problem, rules, run, placed, users, today, released, pks)

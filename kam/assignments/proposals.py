@@ -35,7 +35,6 @@ from kam.assignments.problem import (
     account_key,
     manager_key,
     manager_users,
-    pk_of,
     problem_build,
     today_assignments,
 )
@@ -74,15 +73,15 @@ class ComputedProposal:
         context, result = self.context, self.result
         lines = []
         for line in result.lines:
-            account_id = pk_of(line.account_id)
+            account_id = context.pk(line.account_id)
             placed = context.placed[account_id]
             lines.append(
                 ProposalLine(
                     account=placed.account,
                     change=line.change,
-                    lead=context.managers[pk_of(line.lead)],
+                    lead=context.managers[context.pk(line.lead)],
                     previous_lead_id=context.today.lead.get(account_id),
-                    support=[pk_of(m) for m in line.support],
+                    support=[context.pk(m) for m in line.support],
                     previous_support=list(context.today.support.get(account_id, ())),
                     reasons=list(line.reasons),
                     workload=placed.workload,
@@ -143,10 +142,11 @@ def _readable(message: str, context_or_none: ProblemContext | None) -> str:
     """Replace the domain's ids (primary keys) by account and user names."""
     if context_or_none is None:
         return message
-    for pk, placed in context_or_none.placed.items():
-        message = message.replace(repr(account_key(pk)), repr(placed.account.external_id))
-    for pk, manager in context_or_none.managers.items():
-        message = message.replace(repr(manager_key(pk)), repr(manager.get_username()))
+    for placed in context_or_none.placed.values():
+        account = placed.account
+        message = message.replace(repr(account_key(account)), repr(account.external_id))
+    for manager in context_or_none.managers.values():
+        message = message.replace(repr(manager_key(manager)), repr(manager.get_username()))
     return message
 
 
@@ -173,8 +173,8 @@ def proposal_create(*, user: AbstractBaseUser | AnonymousUser | None) -> Proposa
             seconds=result.seconds,
             loads=[
                 {
-                    "manager": pk_of(load.manager_id),
-                    "username": context.managers[pk_of(load.manager_id)].get_username(),
+                    "manager": context.pk(load.manager_id),
+                    "username": context.managers[context.pk(load.manager_id)].get_username(),
                     "kind": load.kind,
                     "capacity": load.capacity,
                     "workload_before": load.workload_before,
@@ -186,9 +186,9 @@ def proposal_create(*, user: AbstractBaseUser | AnonymousUser | None) -> Proposa
             ],
             unplaced=[
                 {
-                    "account": pk_of(u.account_id),
-                    "external_id": context.placed[pk_of(u.account_id)].account.external_id,
-                    "name": context.placed[pk_of(u.account_id)].account.name,
+                    "account": context.pk(u.account_id),
+                    "external_id": context.placed[context.pk(u.account_id)].account.external_id,
+                    "name": context.placed[context.pk(u.account_id)].account.name,
                     "workload": u.workload,
                     "needs": u.needs,
                 }

@@ -131,8 +131,6 @@ def _usernames() -> dict[int, str]:
 
 
 def _report_computed(computed: ComputedProposal) -> dict[str, Any]:
-    from kam.assignments.problem import pk_of
-
     result, context = computed.result, computed.context
     usernames = _usernames()
     lines = computed.lines()
@@ -151,7 +149,7 @@ def _report_computed(computed: ComputedProposal) -> dict[str, Any]:
         "lines": [_line_dict(line, usernames) for line in lines],
         "loads": [
             {
-                "manager": context.managers[pk_of(load.manager_id)].get_username(),
+                "manager": context.managers[context.pk(load.manager_id)].get_username(),
                 "kind": load.kind,
                 "capacity": load.capacity,
                 "workload_before": load.workload_before,
@@ -163,8 +161,8 @@ def _report_computed(computed: ComputedProposal) -> dict[str, Any]:
         ],
         "unplaced": [
             {
-                "account": context.placed[pk_of(u.account_id)].account.external_id,
-                "name": context.placed[pk_of(u.account_id)].account.name,
+                "account": context.placed[context.pk(u.account_id)].account.external_id,
+                "name": context.placed[context.pk(u.account_id)].account.name,
                 "workload": u.workload,
                 "needs": u.needs,
             }

@@ -26,8 +26,7 @@ def test_propose_reject_a_line_with_htmx_apply_and_see_the_board_change(
     from kam.accounts.models import Account
 
     key_run([(Account.objects.get(external_id=x), "key", 100.0) for x in ("K", "F", "A")])
-    # no balance term: with it, Foodco to fiona (better fit) and Foodco to gus (better
-    # balance) tie exactly, and the tie-break depends on the primary keys
+    # no balance term: this test is about the page, not about the balance of portfolios
     policy_update(user=None, changes={"balance": 0.0})
     sign_in(page, live_server.url, "dora")
 
