@@ -25,6 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
     from kam.sales.services import ledger_check
+    from kam.scoring.services import score_runs_interrupted
     from kam.scoring.storage import explanation_files_check
 
     report = ledger_check(clean=not args.dry_run)
@@ -34,12 +35,15 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
         for path in explanations.orphans:
             path.unlink(missing_ok=True)
     lost_runs = [run.pk for run in explanations.missing]
+    # score runs left "running" by a process that stopped are marked failed
+    interrupted = [] if args.dry_run else score_runs_interrupted()
     if args.format == "json":
         data = report.as_dict()
         data["explanations"] = {
             "orphans": [path.name for path in explanations.orphans],
             "missing_runs": lost_runs,
         }
+        data["interrupted_score_runs"] = interrupted
         ctx.out.write(json.dumps(data, indent=2) + "\n")
     else:
         ctx.out.write(f"ledger: {report.committed} committed batch(es)\n")
@@ -52,6 +56,8 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out.write(f"orphan explanation file {path.name}: {verb}\n")
         for run_id in lost_runs:
             ctx.out.write(f"MISSING: score run #{run_id} has lost its explanation file\n")
+        for run_id in interrupted:
+            ctx.out.write(f"score run #{run_id} was interrupted: marked failed\n")
         ctx.out.write(
             f"{len(report.orphans)} orphan file(s) {verb if report.orphans else 'found'}, "
             f"{len(report.missing)} missing file(s)\n"

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -361,6 +361,27 @@ def score_run_start(
     thread = threading.Thread(target=work, name=f"kam-score-run-{run.pk}", daemon=True)
     thread.start()
     return BackgroundRun(run=run, thread=thread)
+
+
+# A run computes in seconds (100,000 accounts: ~5 s); one still "running" after this long
+# lost the process computing it (a restarted server, a killed command).
+INTERRUPTED_AFTER = timedelta(hours=1)
+
+
+def score_runs_interrupted(*, older_than: timedelta = INTERRUPTED_AFTER) -> list[int]:
+    """Mark ``failed`` the runs still ``running`` that started more than ``older_than``
+    ago: their process stopped (background threads do not survive a restart). Called by
+    ``kam check``. Returns their ids."""
+    cutoff = timezone.now() - older_than
+    stale = ScoreRun.objects.filter(status=RunStatus.RUNNING, created_at__lt=cutoff)
+    ids = sorted(stale.values_list("pk", flat=True))
+    if ids:
+        ScoreRun.objects.filter(pk__in=ids, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error="interrupted: the process computing this run stopped before it finished",
+        )
+    return ids
 
 
 # -- applying a run ------------------------------------------------------------------------

@@ -102,3 +102,26 @@ def test_explanation_files_of_score_runs_are_checked(capsys, tmp_path):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["explanations"]["missing_runs"] == [run.pk]
     assert "lost their explanation file" in captured.err
+
+
+def test_a_score_run_left_running_by_a_stopped_process_is_marked_failed(capsys):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from kam.scoring.models import RunStatus, Scorecard, ScoreRun
+
+    card = Scorecard.objects.create(name="c", version=1, definition={})
+    stale = ScoreRun.objects.create(scorecard=card, as_of=date(2026, 6, 15))
+    fresh = ScoreRun.objects.create(scorecard=card, as_of=date(2026, 6, 15))
+    ScoreRun.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    # a dry run changes nothing
+    assert main(["check", "--dry-run"]) == 0
+    assert ScoreRun.objects.get(pk=stale.pk).status == RunStatus.RUNNING
+    capsys.readouterr()
+    # a check marks only the old one failed, and says so
+    assert main(["check"]) == 0
+    assert f"score run #{stale.pk} was interrupted: marked failed" in capsys.readouterr().out
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED and "interrupted" in stale.error
+    assert ScoreRun.objects.get(pk=fresh.pk).status == RunStatus.RUNNING
