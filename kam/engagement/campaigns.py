@@ -536,6 +536,11 @@ def campaign_send(*, campaign: Campaign, user: Actor) -> SendResult:
                 target.error = (str(exc) or exc.__class__.__name__)[:500]
             else:
                 target.status = TargetStatus.SENT
+            # Saved at once: should the process stop mid-way, the targets still say who
+            # was mailed (those left pending were not).
+            CampaignTarget.objects.filter(pk=target.pk).update(
+                status=target.status, error=target.error
+            )
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
@@ -544,9 +549,6 @@ def campaign_send(*, campaign: Campaign, user: Actor) -> SendResult:
         if target.status == TargetStatus.SENT and row.contact_id is not None:
             sent_contacts[row.account_id].append(row.contact_id)
     with transaction.atomic():
-        CampaignTarget.objects.bulk_update(
-            [t for t, row in by_target if row.mailable], ["status", "error"]
-        )
         activities = Activity.objects.bulk_create(
             [
                 Activity(

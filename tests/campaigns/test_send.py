@@ -179,3 +179,28 @@ def test_a_kam_previews_only_their_accounts(audience: Audience, marketing, kam_u
     campaign = new_campaign(marketing)
     preview = campaign_targets_preview(campaign=campaign, user=kam_user)
     assert {r.external_id for r in preview.rows} == {"A"}
+
+
+def test_a_send_stopped_midway_leaves_targets_saying_who_was_mailed(
+    audience: Audience, marketing, settings
+):
+    from django.core import mail
+
+    from tests.campaigns.backends import ProcessStopped, StopsAfterOneBackend
+
+    # given a backend that "dies" after its first message
+    settings.EMAIL_BACKEND = "tests.campaigns.backends.StopsAfterOneBackend"
+    StopsAfterOneBackend.sent = 0
+    campaign = new_campaign(marketing)
+    with pytest.raises(ProcessStopped):
+        campaign_send(campaign=campaign, user=marketing)
+    # then the one message that went out is recorded as sent, the other is still pending
+    assert len(mail.outbox) == 1
+    (mailed,) = mail.outbox[0].to
+    statuses = dict(
+        CampaignTarget.objects.filter(campaign=campaign)
+        .exclude(email="")
+        .values_list("email", "status")
+    )
+    assert statuses.pop(mailed) == TargetStatus.SENT
+    assert set(statuses.values()) == {TargetStatus.PENDING}
