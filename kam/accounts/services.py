@@ -27,7 +27,6 @@ from kam.importing.pipeline import (
     Source,
     read_file,
     read_frame,
-    recorded_errors,
     result_of,
     storable,
     unchanged_result,
@@ -35,8 +34,8 @@ from kam.importing.pipeline import (
 )
 from kam.importing.report import ImportOutcome, ImportResult
 from kam.importing.validation import Checked
-from kam.sales.models import BatchStatus, ImportBatch, ImportKind
-from kam.sales.services import already_imported, as_creator, import_allowed, reject
+from kam.sales.models import ImportKind
+from kam.sales.services import already_imported, import_allowed, record_committed, reject
 
 # Columns of the file and the model fields they set (the parent is set in a second step,
 # once every account of the file exists).
@@ -168,20 +167,9 @@ def _ingest(
             clock.stage("writing", 0.6)
             created, updated = _upsert(checked, stored)
             clock.stage("committing", 0.9)
-            batch = ImportBatch(
-                kind=kind,
-                source_name=name[:255],
-                content_hash=digest,
-                status=BatchStatus.COMMITTED,
-                rows_read=checked.rows_read,
-                rows_stored=checked.valid.height,
-                rows_rejected=checked.rows_rejected,
-                errors=recorded_errors(checked),
-                created_by=as_creator(user),
-                seconds=clock.seconds,
+            batch = record_committed(
+                kind, checked, name=name, digest=digest, user=user, clock=clock
             )
-            batch.full_clean()
-            batch.save()
             result = result_of(kind, checked, name, ImportOutcome.COMMITTED, clock)
             result.batch_id, result.created, result.updated = batch.pk, created, updated
             return result

@@ -246,26 +246,6 @@ def run_import_activities(args: argparse.Namespace, ctx: Context) -> int:  # eng
     )
 
 
-def _summary(result: ImportResult) -> str:
-    """The last line of an import: contacts imports are recorded as audit events, not
-    batches, and say how many contacts are new or changed."""
-    from kam.importing.report import ImportOutcome
-
-    if result.kind == "activities" and result.outcome is ImportOutcome.COMMITTED:  # engagement
-        return f"{result.summary()} ({result.created} new, {result.updated} changed)"
-    if result.kind != "contacts":
-        return result.summary()
-    if result.outcome is ImportOutcome.UNCHANGED:
-        return (
-            f"{result.source_name}: already imported (audit event #{result.already_imported_as});"
-            " nothing stored"
-        )
-    text = result.summary()
-    if result.outcome is ImportOutcome.COMMITTED:
-        text += f" ({result.created} new, {result.updated} changed)"
-    return text
-
-
 def _run(
     args: argparse.Namespace,
     ctx: Context,
@@ -286,7 +266,7 @@ def _run(
         ctx.out.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         _print_errors(result, ctx)
-        ctx.out.write(_summary(result) + "\n")
+        ctx.out.write(result.summary() + "\n")
     return 1 if result.outcome is ImportOutcome.REJECTED else 0
 
 

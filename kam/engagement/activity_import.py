@@ -31,16 +31,14 @@ from kam.importing.pipeline import (
     Source,
     read_file,
     read_frame,
-    recorded_errors,
     result_of,
     storable,
     unchanged_result,
     unreadable,
 )
 from kam.importing.report import ImportOutcome, ImportResult
-from kam.importing.validation import Checked
-from kam.sales.models import BatchStatus, ImportBatch, ImportKind
-from kam.sales.services import already_imported, as_creator, import_allowed
+from kam.sales.models import ImportKind
+from kam.sales.services import already_imported, import_allowed, record_committed, reject
 
 KIND = ImportKind.ACTIVITIES
 STORED_FIELDS = (
@@ -134,8 +132,14 @@ def _ingest(
     if batch_id is not None:
         return unchanged_result(KIND, name, batch_id, clock)
     if isinstance(source, ImportFileError):
-        return _reject(
-            unreadable(source), name=name, digest=digest, user=user, clock=clock, record=not dry_run
+        return reject(
+            KIND,
+            unreadable(source),
+            name=name,
+            digest=digest,
+            user=user,
+            clock=clock,
+            record=not dry_run,
         )
     clock.stage("validating", 0.3)
     with transaction.atomic():
@@ -152,57 +156,23 @@ def _ingest(
             clock.stage("writing", 0.6)
             created, updated = _upsert(checked.valid)
             clock.stage("committing", 0.9)
-            batch = _record(checked, BatchStatus.COMMITTED, name=name, digest=digest, user=user)
-            batch.seconds = clock.seconds
-            batch.save(update_fields=["seconds"])
+            batch = record_committed(
+                KIND,
+                checked,
+                name=name,
+                digest=digest,
+                user=user,
+                clock=clock,
+                period=_period(checked.valid),
+            )
             result = result_of(KIND, checked, name, ImportOutcome.COMMITTED, clock)
             result.batch_id, result.created, result.updated = batch.pk, created, updated
             return result
     if storable(checked, skip_invalid):  # a dry run
         return result_of(KIND, checked, name, ImportOutcome.VALIDATED, clock)
-    return _reject(checked, name=name, digest=digest, user=user, clock=clock, record=not dry_run)
-
-
-def _reject(
-    checked: Checked,
-    *,
-    name: str,
-    digest: str,
-    user: AbstractBaseUser | None,
-    clock: ImportClock,
-    record: bool,
-) -> ImportResult:
-    """Nothing stored; the rejection recorded (unless a dry run), as sales do."""
-    result = result_of(KIND, checked, name, ImportOutcome.REJECTED, clock)
-    if record:
-        batch = _record(checked, BatchStatus.REJECTED, name=name, digest=digest, user=user)
-        batch.seconds = clock.seconds
-        batch.save(update_fields=["seconds"])
-        result.batch_id = batch.pk
-    return result
-
-
-def _record(
-    checked: Checked, status: str, *, name: str, digest: str, user: AbstractBaseUser | None
-) -> ImportBatch:
-    stored = checked.valid.height if status == BatchStatus.COMMITTED else 0
-    first, last = _period(checked.valid) if stored else (None, None)
-    batch = ImportBatch(
-        kind=KIND,
-        source_name=name[:255],
-        content_hash=digest,
-        status=status,
-        rows_read=checked.rows_read,
-        rows_stored=stored,
-        rows_rejected=checked.rows_rejected,
-        period_start=first,
-        period_end=last,
-        errors=recorded_errors(checked),
-        created_by=as_creator(user),
+    return reject(
+        KIND, checked, name=name, digest=digest, user=user, clock=clock, record=not dry_run
     )
-    batch.full_clean()
-    batch.save()
-    return batch
 
 
 def _period(valid: pl.DataFrame) -> tuple[date | None, date | None]:

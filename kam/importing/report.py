@@ -55,8 +55,8 @@ class ImportResult:
     batch_id: int | None = None
     already_imported_as: int | None = None
     seconds: float = 0.0
-    created: int = 0  # accounts import: new accounts
-    updated: int = 0  # accounts import: existing accounts changed
+    created: int = 0  # upserting imports (accounts, contacts, activities): new rows
+    updated: int = 0  # upserting imports: existing rows changed
     errors_total: int = 0
     error_table: pl.DataFrame | None = field(default=None, repr=False)
 
@@ -76,7 +76,8 @@ class ImportResult:
         )
         if self.outcome is ImportOutcome.VALIDATED:
             text += " (dry run: nothing stored)"
-        elif self.kind == "accounts" and self.outcome is ImportOutcome.COMMITTED:
+        elif self.kind != "sales" and self.outcome is ImportOutcome.COMMITTED:
+            # imports that upsert rows (accounts, contacts, activities)
             text += f" ({self.created} new, {self.updated} changed)"
         return text
 

@@ -11,6 +11,7 @@ class ImportKind(models.TextChoices):
     SALES = "sales", _("Sales (order lines)")
     ACCOUNTS = "accounts", _("Accounts")
     ACTIVITIES = "activities", _("Activities")
+    CONTACTS = "contacts", _("Contacts")
 
 
 class BatchStatus(models.TextChoices):

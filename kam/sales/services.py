@@ -335,6 +335,38 @@ def _pause_if_testing_crashes(file_name: str) -> None:
         time.sleep(120)
 
 
+def record_committed(
+    kind: str,
+    checked: Checked,
+    *,
+    name: str,
+    digest: str,
+    user: AbstractBaseUser | None,
+    clock: ImportClock,
+    period: tuple[date | None, date | None] = (None, None),
+) -> ImportBatch:
+    """Record a committed import of rows kept in the database (accounts, contacts,
+    activities): the import register that makes the same file twice a no-op and lists
+    every import on the imports page. Called inside the import's transaction."""
+    batch = ImportBatch(
+        kind=kind,
+        source_name=name[:255],
+        content_hash=digest,
+        status=BatchStatus.COMMITTED,
+        rows_read=checked.rows_read,
+        rows_stored=checked.valid.height,
+        rows_rejected=checked.rows_rejected,
+        period_start=period[0],
+        period_end=period[1],
+        errors=recorded_errors(checked),
+        created_by=as_creator(user),
+        seconds=clock.seconds,
+    )
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
 def reject(
     kind: str,
     checked: Checked,

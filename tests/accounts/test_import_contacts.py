@@ -1,5 +1,5 @@
 """Importing contacts through the shared import path: upsert by account and external id,
-all or nothing, dry runs, the same file twice, bosses and the audit trail."""
+all or nothing, dry runs, the same file twice, bosses and the import register."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 
 from kam.accounts.contacts.imports import contacts_import, contacts_import_frame
 from kam.accounts.models import Contact
-from kam.core.models import AuditEvent
 from kam.importing.report import ImportOutcome
+from kam.sales.models import ImportBatch
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,15 +55,22 @@ def test_a_file_creates_contacts_with_their_org_chart(tmp_path, director):
     )
     # when a director imports it
     result = contacts_import(path=path, user=director)
-    # then both are stored, linked, and the import is in the audit trail
+    # then both are stored, linked, and the import is in the import register
     assert result.outcome is ImportOutcome.COMMITTED and (result.created, result.updated) == (2, 0)
     assert people() == {
         "P1": ("Durand", "decision_maker", 5, None),
         "P2": ("Petit", "economic_buyer", None, "P1"),
     }
-    event = AuditEvent.objects.get(action="contacts.import")
-    assert event.actor == director and result.batch_id == event.pk
-    assert event.details["created"] == 2 and event.details["source"] == "contacts.csv"
+    batch = ImportBatch.objects.get(pk=result.batch_id)
+    assert (batch.kind, batch.status, batch.created_by) == ("contacts", "committed", director)
+    assert (batch.rows_stored, batch.source_name) == (2, "contacts.csv")
+
+
+def test_a_rejected_file_is_recorded_as_rejected_and_stores_nothing(tmp_path):
+    result = contacts_import(path=write(tmp_path, "NOPE,P1,Élise,Durand,,,\n"), user=None)
+    assert result.outcome is ImportOutcome.REJECTED and not Contact.objects.exists()
+    batch = ImportBatch.objects.get(pk=result.batch_id)
+    assert (batch.kind, batch.status, batch.rows_stored) == ("contacts", "rejected", 0)
 
 
 def test_the_same_file_twice_is_stored_once(tmp_path):
@@ -130,7 +137,8 @@ def test_errors_store_nothing_unless_skipped(tmp_path):
     rejected = contacts_import(path=path, user=None)
     assert rejected.outcome is ImportOutcome.REJECTED
     assert [(e.row, e.column) for e in rejected.errors] == [(3, "influence")]
-    assert not Contact.objects.exists() and not AuditEvent.objects.exists()
+    assert not Contact.objects.exists()
+    assert list(ImportBatch.objects.values_list("status", flat=True)) == ["rejected"]
     # and with skip_invalid the good row is stored
     kept = contacts_import(path=path, user=None, skip_invalid=True)
     assert kept.outcome is ImportOutcome.COMMITTED
@@ -141,7 +149,7 @@ def test_errors_store_nothing_unless_skipped(tmp_path):
 def test_a_dry_run_validates_and_stores_nothing(tmp_path):
     result = contacts_import(path=write(tmp_path, "A1,P1,E,Durand,,,\n"), user=None, dry_run=True)
     assert result.outcome is ImportOutcome.VALIDATED and result.rows_read == 1
-    assert not Contact.objects.exists() and not AuditEvent.objects.exists()
+    assert not Contact.objects.exists() and not ImportBatch.objects.exists()
     # and the real import afterwards is not "unchanged"
     assert contacts_import(path=tmp_path / "contacts.csv", user=None).created == 1
 

@@ -7,9 +7,9 @@ values alone; an empty cell clears the value, except the attitude and the do-not
 flag, which an empty cell leaves as they are (neutral and mailable for a new contact): a
 consent is never given back by a blank cell.
 
-The sales import register (``ImportBatch``) has no kind for contacts, so a committed
-contacts import is recorded in the audit trail (action ``contacts.import``, with the
-content hash that makes a second import of the same file a no-op).
+Imports are recorded in the shared import register (``ImportBatch`` of kind
+``contacts``), committed or rejected, as accounts, sales and activities are: its content
+hash makes a second import of the same file a no-op, and the imports page lists them.
 """
 
 from __future__ import annotations
@@ -19,13 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from kam.accounts.models import Account, Attitude, Contact
-from kam.core.models import AuditEvent
-from kam.core.services import audit_record
 from kam.importing.contact_rules import validate_contacts
 from kam.importing.errors import ImportFileError
 from kam.importing.pipeline import (
@@ -34,22 +31,21 @@ from kam.importing.pipeline import (
     Source,
     read_file,
     read_frame,
-    recorded_errors,
     result_of,
     storable,
     unchanged_result,
     unreadable,
 )
 from kam.importing.report import ImportOutcome, ImportResult
-from kam.sales.services import import_allowed
+from kam.sales.models import ImportKind
+from kam.sales.services import already_imported, import_allowed, record_committed, reject
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
     from kam.importing.validation import Checked
 
-KIND = "contacts"
-AUDIT_ACTION = "contacts.import"
+KIND = ImportKind.CONTACTS
 # Columns that set a model field of the same name, as they come out of the validator.
 TEXT_FIELDS = ("first_name", "last_name", "job_title", "email", "phone", "buying_role")
 KEPT_WHEN_EMPTY = {"attitude": Attitude.NEUTRAL.value, "do_not_mail": False}
@@ -113,15 +109,6 @@ def contacts_import_frame(
     )
 
 
-def already_imported(digest: str) -> int | None:
-    """The audit event of the committed import that had this content, if any."""
-    return (
-        AuditEvent.objects.filter(action=AUDIT_ACTION, details__content_hash=digest)
-        .values_list("id", flat=True)
-        .first()
-    )
-
-
 def _ingest(
     source: Source,
     *,
@@ -133,11 +120,19 @@ def _ingest(
     clock: ImportClock,
     dry_run: bool,
 ) -> ImportResult:
-    event_id = already_imported(digest)
-    if event_id is not None:
-        return unchanged_result(KIND, name, event_id, clock)
+    batch_id = already_imported(KIND, digest)
+    if batch_id is not None:
+        return unchanged_result(KIND, name, batch_id, clock)
     if isinstance(source, ImportFileError):
-        return result_of(KIND, unreadable(source), name, ImportOutcome.REJECTED, clock)
+        return reject(
+            KIND,
+            unreadable(source),
+            name=name,
+            digest=digest,
+            user=user,
+            clock=clock,
+            record=not dry_run,
+        )
     clock.stage("validating", 0.3)
     # Read, check and write in one transaction: the reporting lines checked for cycles
     # are the ones written to.
@@ -152,33 +147,21 @@ def _ingest(
             column_map=column_map,
             skip_invalid=skip_invalid,
         )
-        if not storable(checked, skip_invalid):
-            return result_of(KIND, checked, name, ImportOutcome.REJECTED, clock)
-        if dry_run:
-            return result_of(KIND, checked, name, ImportOutcome.VALIDATED, clock)
-        clock.stage("writing", 0.6)
-        created, updated = _upsert(checked)
-        clock.stage("committing", 0.9)
-        event = audit_record(
-            actor=user,
-            action=AUDIT_ACTION,
-            obj=ContentType.objects.get_for_model(Contact),
-            summary=f"Contacts imported from {name}: {created} new, {updated} changed",
-            details={
-                "source": name[:255],
-                "content_hash": digest,
-                "rows_read": checked.rows_read,
-                "rows_stored": checked.valid.height,
-                "rows_rejected": checked.rows_rejected,
-                "created": created,
-                "updated": updated,
-                "errors": recorded_errors(checked),
-                "seconds": round(clock.seconds, 3),
-            },
-        )
-        result = result_of(KIND, checked, name, ImportOutcome.COMMITTED, clock)
-        result.batch_id, result.created, result.updated = event.pk, created, updated
-        return result
+        if storable(checked, skip_invalid) and not dry_run:
+            clock.stage("writing", 0.6)
+            created, updated = _upsert(checked)
+            clock.stage("committing", 0.9)
+            batch = record_committed(
+                KIND, checked, name=name, digest=digest, user=user, clock=clock
+            )
+            result = result_of(KIND, checked, name, ImportOutcome.COMMITTED, clock)
+            result.batch_id, result.created, result.updated = batch.pk, created, updated
+            return result
+    if storable(checked, skip_invalid):  # a dry run
+        return result_of(KIND, checked, name, ImportOutcome.VALIDATED, clock)
+    return reject(
+        KIND, checked, name=name, digest=digest, user=user, clock=clock, record=not dry_run
+    )
 
 
 def _stored_links() -> pl.DataFrame:
