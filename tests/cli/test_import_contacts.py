@@ -83,8 +83,7 @@ def test_dry_run_then_import_then_the_same_file_again(tmp_path, capsys):
     assert first["outcome"] == "committed" and first["created"] == 1
     assert main(["import", "contacts", path]) == 0
     assert (
-        f"already imported as batch #{first['batch_id']}; nothing stored"
-        in capsys.readouterr().out
+        f"already imported as batch #{first['batch_id']}; nothing stored" in capsys.readouterr().out
     )
     assert Contact.objects.count() == 1
 
