@@ -15,7 +15,6 @@ from django.contrib.auth.models import User
 from kam.accounts.models import Account
 from kam.assignments.models import AccountAssignment, AssignmentPolicy, AssignmentRole, ValueBasis
 from kam.assignments.policy import PolicyRules, policy_rules
-from kam.core.models import ManagerProfile
 from kam.domain.assignment import AccountToPlace, AssignmentProblem, Manager
 from kam.domain.workload import (
     account_workload,
@@ -122,11 +121,16 @@ def groups_abroad(accounts: dict[int, Account]) -> set[int]:
     return abroad
 
 
-def _fit_profile(profile: ManagerProfile) -> tuple[tuple[str, ...], ...]:
-    return (
-        tuple(str(s) for s in profile.sectors or ()),
-        tuple(str(s) for s in profile.languages or ()),
-        tuple(str(s).upper() for s in profile.countries or ()),
+def _manager(user: User) -> Manager:
+    """A manager as the domain sees them: kind, capacity and what they know."""
+    profile = user.manager_profile
+    return Manager(
+        manager_id=manager_key(user),
+        kind=profile.kind,  # type: ignore[arg-type]
+        capacity=float(profile.capacity),
+        sectors=tuple(str(s) for s in profile.sectors or ()),
+        languages=tuple(str(s) for s in profile.languages or ()),
+        countries=tuple(str(s).upper() for s in profile.countries or ()),
     )
 
 
@@ -185,17 +189,7 @@ def problem_build(policy: AssignmentPolicy, run: ScoreRun | None) -> ProblemCont
                 ),
             )
         )
-    managers = tuple(
-        Manager(
-            manager_id=manager_key(user),
-            kind=user.manager_profile.kind,  # type: ignore[arg-type]
-            capacity=float(user.manager_profile.capacity),
-            sectors=_fit_profile(user.manager_profile)[0],
-            languages=_fit_profile(user.manager_profile)[1],
-            countries=_fit_profile(user.manager_profile)[2],
-        )
-        for user in users.values()
-    )
+    managers = tuple(_manager(user) for user in users.values())
     released_ids = [a for a in today.lead if a not in placed and a not in today.pinned]
     released = Account.objects.in_bulk(released_ids) if released_ids else {}
     problem = AssignmentProblem(
