@@ -134,6 +134,27 @@ def _manager(user: User) -> Manager:
     )
 
 
+def account_reach(
+    account: Account, *, tier: str | None, heads_abroad: bool, rules: PolicyRules
+) -> tuple[frozenset[str], float, bool]:
+    """What the policy says of an account: its countries, its workload (0 when its tier
+    is not placed: it takes no capacity) and whether only a GAM may lead it. The one
+    place these rules are applied (proposals, the portfolio board, manual moves)."""
+    countries = country_set(account.country, account.countries_of_operation or ())
+    placed = tier is not None and tier in rules.workload.tiers
+    workload = (
+        account_workload(
+            tier=tier, employees=account.employees, countries=countries, policy=rules.workload
+        )
+        if placed and tier is not None
+        else 0.0
+    )
+    international = is_international(
+        countries=countries, heads_group_abroad=heads_abroad, policy=rules.workload
+    )
+    return countries, workload, international
+
+
 def problem_build(policy: AssignmentPolicy, run: ScoreRun | None) -> ProblemContext:
     """The assignment problem for the run in force (``run``; None = no account to place:
     every current lead would be released, which the proposal service refuses)."""
@@ -153,17 +174,8 @@ def problem_build(policy: AssignmentPolicy, run: ScoreRun | None) -> ProblemCont
     to_place = []
     for score in scores:
         account = score.account
-        countries = country_set(account.country, account.countries_of_operation or ())
-        international = is_international(
-            countries=countries,
-            heads_group_abroad=account.pk in heads_abroad,
-            policy=rules.workload,
-        )
-        workload = account_workload(
-            tier=score.tier,
-            employees=account.employees,
-            countries=countries,
-            policy=rules.workload,
+        countries, workload, international = account_reach(
+            account, tier=score.tier, heads_abroad=account.pk in heads_abroad, rules=rules
         )
         value = score.revenue_12m if rules.value_basis == ValueBasis.REVENUE else score.score
         value = max(0.0, float(value or 0.0))

@@ -341,21 +341,27 @@ def _check_unchanged(chosen: list[ProposalLine], today: Today) -> None:
         )
 
 
-def _check_capacity(lines: list[ProposalLine], chosen: list[ProposalLine]) -> None:
-    """The loads after the apply: applied lines as proposed, the others as today."""
-    chosen_ids = {line.pk for line in chosen}
+def loads_after(lines: Iterable[ProposalLine], taken: set[int]) -> dict[int, float]:
+    """Each manager's workload once the lines whose ids are in ``taken`` are applied and
+    the others left as today (what applying checks, and the page shows "as decided")."""
     load: dict[int, float] = defaultdict(float)
     for line in lines:
         if line.change == LineChange.UNASSIGNED:
             continue
-        if line.pk in chosen_ids:
+        if line.pk in taken:
             lead, support = line.lead_id, line.support
         else:
             lead, support = line.previous_lead_id, line.previous_support
         if lead is not None:
             load[lead] += line.workload
         for member in support:
-            load[member] += line.workload * SUPPORT_SHARE
+            load[int(member)] += line.workload * SUPPORT_SHARE
+    return load
+
+
+def _check_capacity(lines: list[ProposalLine], chosen: list[ProposalLine]) -> None:
+    """The loads after the apply: applied lines as proposed, the others as today."""
+    load = loads_after(lines, {line.pk for line in chosen})
     managers = manager_users()
     over = []
     for manager_id, used in sorted(load.items()):

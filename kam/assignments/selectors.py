@@ -32,10 +32,10 @@ from kam.assignments.models import (
     ProposalLine,
 )
 from kam.assignments.policy import PolicyRules, policy_get, policy_rules
-from kam.assignments.problem import groups_abroad, manager_users
+from kam.assignments.problem import account_reach, groups_abroad, manager_users
+from kam.assignments.proposals import loads_after
 from kam.core.roles import Role, is_director, sees_all_accounts, user_roles
 from kam.domain.assignment import SUPPORT_SHARE
-from kam.domain.workload import account_workload, country_set, is_international
 from kam.scoring.models import AccountScore, ScoreRun
 from kam.scoring.selectors import run_in_force
 
@@ -95,22 +95,15 @@ def account_facts(
     facts = {}
     for pk, account in accounts.items():
         tier, value = scores.get(pk, (None, 0.0))
-        countries = country_set(account.country, account.countries_of_operation or ())
-        placed = tier is not None and tier in rules.workload.tiers
+        _, workload, international = account_reach(
+            account, tier=tier, heads_abroad=pk in heads_abroad, rules=rules
+        )
         facts[pk] = AccountFacts(
             tier=tier,
-            workload=account_workload(
-                tier=tier, employees=account.employees, countries=countries, policy=rules.workload
-            )
-            if placed and tier is not None
-            else 0.0,
+            workload=workload,
             value=max(0.0, value),
-            international=is_international(
-                countries=countries,
-                heads_group_abroad=pk in heads_abroad,
-                policy=rules.workload,
-            ),
-            placed=placed,
+            international=international,
+            placed=tier is not None and tier in rules.workload.tiers,
         )
     return facts
 
@@ -390,18 +383,11 @@ def _usernames(ids: Iterable[int]) -> dict[int, str]:
 def decided_loads(proposal: Proposal, lines: Iterable[ProposalLine]) -> dict[int, float]:
     """Each manager's workload once the lines taken (accepted or applied) are applied
     and the others left as today — the load ``proposal_apply`` checks."""
-    load: dict[int, float] = defaultdict(float)
-    for line in lines:
-        if line.change == LineChange.UNASSIGNED:
-            continue
-        taken = line.decision in (LineDecision.ACCEPTED, LineDecision.APPLIED)
-        lead = line.lead_id if taken else line.previous_lead_id
-        support = line.support if taken else line.previous_support
-        if lead is not None:
-            load[lead] += line.workload
-        for member in support:
-            load[int(member)] += line.workload * SUPPORT_SHARE
-    return load
+    lines = list(lines)
+    taken = {
+        line.pk for line in lines if line.decision in (LineDecision.ACCEPTED, LineDecision.APPLIED)
+    }
+    return loads_after(lines, taken)
 
 
 def review_loads(proposal: Proposal, lines: Iterable[ProposalLine]) -> tuple[ReviewLoad, ...]:
